@@ -1,0 +1,32 @@
+# Quick start: `make up` (install what is missing, start the whole platform), `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make up      install what is missing, build, start Kafka/Postgres/Redis/registry + services"
+	@echo "make test    same set-up, then lint, generated-code check and every test"
+	@echo "make down    stop everything"
+	@echo "make status  one line per component"
+
+bootstrap:
+	@bash stack/bootstrap.sh
+
+up: bootstrap
+	@bash stack/stack.sh up
+
+down:
+	@bash stack/stack.sh down
+
+status:
+	@bash stack/stack.sh status
+
+test: bootstrap
+	@bash stack/stack.sh up
+	@bash stack/check.sh
+	@source stack/env.sh && npx vitest run
+
+bench-pings: bootstrap
+	@bash stack/stack.sh up
+	@source stack/env.sh && node dist/bench/pings-bench.js
+
+.PHONY: help bootstrap up down status test bench-pings

@@ -1,0 +1,9 @@
+import { platformEnvVars } from "../../runtime/config/platform-config.js";
+import { processorTuningVars } from "../../runtime/processor/processor-service.js";
+
+export const SERVICE_NAME = "ping-counter";
+export const DEFAULT_HTTP_PORT = 9101;
+/** Env prefix of the tuning variables: PING_COUNTER_FLUSH_RECORDS (1000), _FLUSH_INTERVAL_MS (1000), _GROUP_ID. */
+export const ENV_PREFIX = "PING_COUNTER";
+/** Every variable this service reads (checked against k8s manifests by a test). */
+export const ENV_VARS: readonly string[] = [...platformEnvVars, ...processorTuningVars(ENV_PREFIX)];

@@ -1,0 +1,25 @@
+import type { EnvReader } from "../../runtime/config/env-reader.js";
+import { platformEnvVars } from "../../runtime/config/platform-config.js";
+
+export const SERVICE_NAME = "gateway";
+export const DEFAULT_HTTP_PORT = 8080;
+
+export interface GatewayConfig {
+  /** PING_MAX_FUTURE_MS: how far ahead of now a ping's timestamp may be. Default 1 day. */
+  readonly pingMaxFutureMs: number;
+  /** PING_COUNT_MAX_MINUTES: widest per-minute range PingCount answers. Default 44640 (31 days). */
+  readonly pingCountMaxMinutes: number;
+  /** REDIS_COMMAND_TIMEOUT_MS: a PingCount read slower than this falls back to Postgres. Default 300. */
+  readonly redisCommandTimeoutMs: number;
+}
+
+export const GATEWAY_ENV_VARS = ["PING_MAX_FUTURE_MS", "PING_COUNT_MAX_MINUTES", "REDIS_COMMAND_TIMEOUT_MS"] as const;
+export const ENV_VARS: readonly string[] = [...platformEnvVars, ...GATEWAY_ENV_VARS];
+
+export function readGatewayConfig(env: EnvReader): GatewayConfig {
+  return {
+    pingMaxFutureMs: env.int("PING_MAX_FUTURE_MS", 86_400_000, { min: 0 }),
+    pingCountMaxMinutes: env.int("PING_COUNT_MAX_MINUTES", 44_640, { min: 1, max: 1_000_000 }),
+    redisCommandTimeoutMs: env.int("REDIS_COMMAND_TIMEOUT_MS", 300, { min: 10, max: 60_000 }),
+  };
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { PingRecordedSchema } from "../../gen/ping/v1/ping_recorded_pb.js";
+import { MinuteCountSchema, type PingService } from "../../gen/ping/v1/ping_service_pb.js";
+import type { RecordProducer } from "../../runtime/kafka/kafka-adapter.js";
+import type { TopicCodec } from "../../runtime/serde/topic-codec.js";
+import type { GatewayConfig } from "./config.js";
+import type { PingCountReader } from "./ping-count-reader.js";
+import { toConnectError } from "./to-connect-error.js";
+
+export interface PingServiceDeps {
+  readonly producer: RecordProducer;
+  readonly codec: TopicCodec;
+  readonly pingsTopic: string;
+  readonly counts: PingCountReader;
+  readonly config: GatewayConfig;
+  readonly now?: () => number;
+}
+
+export function pingServiceImpl(deps: PingServiceDeps): ServiceImpl<typeof PingService> {
+  const now = deps.now ?? Date.now;
+  return {
+    async ping(req) {
+      const timestampMs = Number(req.timestampMs);
+      if (timestampMs === 0) throw invalid("timestamp_ms", "is required (milliseconds since the Unix epoch)");
+      if (timestampMs < 0) throw invalid("timestamp_ms", `must be > 0, got ${req.timestampMs}`);
+      if (timestampMs > now() + deps.config.pingMaxFutureMs) {
+        throw invalid("timestamp_ms", `is too far in the future (${req.timestampMs}); milliseconds expected`);
+      }
+      const id = randomUUID();
+      const record = deps.codec.encode(
+        deps.pingsTopic,
+        PingRecordedSchema,
+        create(PingRecordedSchema, { id, timestampMs: req.timestampMs, acceptedAtMs: BigInt(now()) }),
+        id,
+      );
+      try {
+        const position = await deps.producer.send(deps.pingsTopic, { ...record, timestampMs });
+        return { id, timestampMs: req.timestampMs, partition: position.partition, offset: BigInt(position.offset) };
+      } catch (err) {
+        throw toConnectError(err);
+      }
+    },
+    async pingCount(req) {
+      const fromMs = Number(req.fromMs);
+      const toMs = Number(req.toMs);
+      let range: { fromMs: number; toMs: number } | null = null;
+      if (fromMs !== 0 || toMs !== 0) {
+        if (fromMs < 0) throw invalid("from_ms", "must be >= 0");
+        if (toMs <= fromMs) throw invalid("to_ms", `must be greater than from_ms (${fromMs})`);
+        if ((toMs - fromMs) / 60_000 > deps.config.pingCountMaxMinutes) {
+          throw invalid("to_ms", `range wider than ${deps.config.pingCountMaxMinutes} minutes`);
+        }
+        range = { fromMs, toMs };
+      }
+      try {
+        const counts = await deps.counts.read(range);
+        return {
+          total: BigInt(counts.total),
+          minutes: counts.minutes.map((m) =>
+            create(MinuteCountSchema, { minute: BigInt(m.minute), count: BigInt(m.count) }),
+          ),
+          source: counts.source,
+        };
+      } catch (err) {
+        throw toConnectError(err);
+      }
+    },
+  };
+}
+
+function invalid(field: string, detail: string): ConnectError {
+  return new ConnectError(`${field}: ${detail}`, Code.InvalidArgument);
+}

@@ -1,0 +1,516 @@
+// The only module that imports kafkajs: flows and the rest of the runtime see the types below.
+import {
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  type logCreator,
+  logLevel,
+  Partitioners,
+  type PartitionMetadata,
+  type Producer,
+} from "kafkajs";
+import { TributaryError } from "../errors.js";
+import type { Logger } from "../observability/logger.js";
+
+export type RecordHeaders = Record<string, string>;
+
+export interface OutgoingRecord {
+  readonly key: string;
+  readonly value: Buffer;
+  readonly headers: RecordHeaders;
+  readonly timestampMs?: number;
+}
+
+export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: RecordHeaders;
+  readonly timestampMs: number;
+}
+
+export interface PartitionBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly ConsumedRecord[];
+  /** Offset the next produced record of this partition will get (log end offset). */
+  readonly highWatermark: number;
+}
+
+export interface RecordPosition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface TopicDeclaration {
+  readonly name: string;
+  readonly partitions: number;
+  readonly configs: Record<string, string>;
+}
+
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** Log start offset. */
+  readonly low: number;
+  /** Log end offset. */
+  readonly high: number;
+}
+
+export interface KafkaAdapterOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly logger: Logger;
+}
+
+export class KafkaAdapter {
+  readonly #kafka: Kafka;
+  readonly #logger: Logger;
+  #admin: Admin | undefined;
+
+  constructor(options: KafkaAdapterOptions) {
+    this.#logger = options.logger;
+    this.#kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      logLevel: logLevel.WARN,
+      logCreator: pinoLogCreator(options.logger),
+      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+      connectionTimeout: 5_000,
+    });
+  }
+
+  async #adminClient(): Promise<Admin> {
+    if (this.#admin === undefined) {
+      const admin = this.#kafka.admin();
+      await admin.connect();
+      this.#admin = admin;
+    }
+    return this.#admin;
+  }
+
+  /** Creates the topics that do not exist yet; existing topics are left as they are. */
+  async ensureTopics(topics: readonly TopicDeclaration[]): Promise<string[]> {
+    const admin = await this.#adminClient();
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length === 0) return [];
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: -1,
+          configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    } catch (err) {
+      // Another process may have created the same topic between list and create.
+      if (!(err instanceof Error && /already exists/i.test(err.message))) throw translate(err);
+    }
+    return missing.map((t) => t.name);
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await this.#adminClient()).listTopics();
+  }
+
+  async deleteTopics(names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    await (await this.#adminClient()).deleteTopics({ topics: [...names] });
+  }
+
+  async partitionOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const offsets = await (await this.#adminClient()).fetchTopicOffsets(topic);
+    return offsets
+      .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  /** First offset of each partition whose record timestamp is >= timestampMs (or the end). */
+  async offsetsForTimestamp(topic: string, timestampMs: number): Promise<Map<number, number>> {
+    const offsets = await (await this.#adminClient()).fetchTopicOffsetsByTimestamp(topic, timestampMs);
+    const ends = await this.partitionOffsets(topic);
+    return new Map(
+      offsets.map((o) => {
+        const offset = Number(o.offset);
+        const end = ends.find((e) => e.partition === o.partition)?.high ?? 0;
+        return [o.partition, offset < 0 ? end : offset];
+      }),
+    );
+  }
+
+  createProducer(options: { transactionalId?: string } = {}): RecordProducer {
+    return new RecordProducer(this, this.#kafka.producer(producerConfig(options.transactionalId)), this.#logger);
+  }
+
+  createConsumer(options: ConsumerOptions): RecordConsumer {
+    return new RecordConsumer(
+      this.#kafka.consumer({
+        groupId: options.groupId,
+        sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+        heartbeatInterval: 1_000,
+        rebalanceTimeout: options.sessionTimeoutMs ?? 10_000,
+        maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+        readUncommitted: false,
+        allowAutoTopicCreation: false,
+      }),
+      options,
+    );
+  }
+
+  /** Partition metadata, cached per topic, for key-based partitioning (Java-compatible murmur2). */
+  async partitionMetadata(topic: string): Promise<PartitionMetadata[]> {
+    const meta = await (await this.#adminClient()).fetchTopicMetadata({ topics: [topic] });
+    return meta.topics[0]?.partitions ?? [];
+  }
+
+  async close(): Promise<void> {
+    await this.#admin?.disconnect();
+    this.#admin = undefined;
+  }
+}
+
+function producerConfig(transactionalId: string | undefined) {
+  return {
+    idempotent: true,
+    // kafkajs keeps sequence numbers correct only with one request in flight per broker.
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    ...(transactionalId === undefined ? {} : { transactionalId, transactionTimeout: 30_000 }),
+  };
+}
+
+type KeyPartitioner = (args: {
+  topic: string;
+  partitionMetadata: PartitionMetadata[];
+  message: { key: string };
+}) => number;
+
+/**
+ * Idempotent producer with acks=all. `send` coalesces concurrent calls into one request per
+ * flush, so many small callers (one per API call) share round trips without a linger delay.
+ */
+export class RecordProducer {
+  readonly #adapter: KafkaAdapter;
+  readonly #producer: Producer;
+  readonly #logger: Logger;
+  readonly #partitioner: KeyPartitioner = Partitioners.DefaultPartitioner() as KeyPartitioner;
+  readonly #metadata = new Map<string, Promise<PartitionMetadata[]>>();
+  #pending: {
+    topic: string;
+    record: OutgoingRecord;
+    resolve: (p: RecordPosition) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
+  #inFlight = false;
+  #connected = false;
+
+  constructor(adapter: KafkaAdapter, producer: Producer, logger: Logger) {
+    this.#adapter = adapter;
+    this.#producer = producer;
+    this.#logger = logger;
+  }
+
+  async connect(): Promise<void> {
+    await this.#producer.connect();
+    this.#connected = true;
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Sends one record; resolves with its position once acknowledged by all in-sync replicas. */
+  send(topic: string, record: OutgoingRecord): Promise<RecordPosition> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ topic, record, resolve, reject });
+      if (!this.#inFlight) void this.#drain();
+    });
+  }
+
+  /** Sends many records (all acknowledged, or the promise rejects). */
+  sendAll(topic: string, records: readonly OutgoingRecord[]): Promise<RecordPosition[]> {
+    return Promise.all(records.map((r) => this.send(topic, r)));
+  }
+
+  async #drain(): Promise<void> {
+    this.#inFlight = true;
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.splice(0, 5_000);
+        try {
+          await this.#sendBatch(batch);
+        } catch (err) {
+          const translated = translate(err);
+          for (const item of batch) item.reject(translated);
+        }
+      }
+    } finally {
+      this.#inFlight = false;
+    }
+  }
+
+  async #sendBatch(
+    batch: { topic: string; record: OutgoingRecord; resolve: (p: RecordPosition) => void }[],
+  ): Promise<void> {
+    // Partition explicitly so each caller learns its own offset: kafkajs only reports a base
+    // offset per partition, and records of a partition are appended in request order.
+    const byTopicPartition = new Map<string, { topic: string; partition: number; items: typeof batch }>();
+    for (const item of batch) {
+      const partitionMetadata = await this.#partitionsOf(item.topic);
+      const partition = this.#partitioner({ topic: item.topic, partitionMetadata, message: { key: item.record.key } });
+      const id = `${item.topic}\u0000${partition}`;
+      let group = byTopicPartition.get(id);
+      if (group === undefined) {
+        group = { topic: item.topic, partition, items: [] };
+        byTopicPartition.set(id, group);
+      }
+      group.items.push(item);
+    }
+    const groups = [...byTopicPartition.values()];
+    const byTopic = new Map<string, typeof groups>();
+    for (const g of groups) byTopic.set(g.topic, [...(byTopic.get(g.topic) ?? []), g]);
+    const result = await this.#producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic.entries()].map(([topic, gs]) => ({
+        topic,
+        messages: gs.flatMap((g) => g.items.map((item) => toMessage(item.record, g.partition))),
+      })),
+    });
+    for (const g of groups) {
+      const meta = result.find((r) => r.topicName === g.topic && r.partition === g.partition);
+      const base = Number(meta?.baseOffset ?? "-1");
+      g.items.forEach((item, i) => {
+        item.resolve({ topic: g.topic, partition: g.partition, offset: base + i });
+      });
+    }
+  }
+
+  #partitionsOf(topic: string): Promise<PartitionMetadata[]> {
+    let cached = this.#metadata.get(topic);
+    if (cached === undefined) {
+      cached = this.#adapter.partitionMetadata(topic).then((p) => {
+        if (p.length === 0) {
+          this.#metadata.delete(topic);
+          throw new TributaryError("not_found", `topic ${topic} does not exist`, { canRetry: true });
+        }
+        return p;
+      });
+      cached.catch(() => this.#metadata.delete(topic));
+      this.#metadata.set(topic, cached);
+    }
+    return cached;
+  }
+
+  /**
+   * Runs `fn` inside a Kafka transaction: records sent through `tx.send` and the consumer offsets
+   * given to `tx.commitOffsets` become visible together, or not at all.
+   */
+  async transaction(
+    fn: (tx: {
+      send: (topic: string, records: readonly OutgoingRecord[]) => Promise<void>;
+      commitOffsets: (groupId: string, positions: readonly RecordPosition[]) => Promise<void>;
+    }) => Promise<void>,
+  ): Promise<void> {
+    const tx = await this.#producer.transaction();
+    try {
+      await fn({
+        send: async (topic, records) => {
+          await tx.send({ topic, acks: -1, messages: records.map((r) => toMessage(r)) });
+        },
+        commitOffsets: async (groupId, positions) => {
+          const topics = new Map<string, { partition: number; offset: string }[]>();
+          for (const p of positions) {
+            topics.set(p.topic, [...(topics.get(p.topic) ?? []), { partition: p.partition, offset: String(p.offset) }]);
+          }
+          await tx.sendOffsets({
+            consumerGroupId: groupId,
+            topics: [...topics.entries()].map(([topic, partitions]) => ({ topic, partitions })),
+          });
+        },
+      });
+      await tx.commit();
+    } catch (err) {
+      await tx.abort().catch((abortErr: unknown) => this.#logger.warn({ err: abortErr }, "transaction abort failed"));
+      throw translate(err);
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    while (this.#inFlight) await new Promise((r) => setTimeout(r, 10));
+    await this.#producer.disconnect();
+    this.#connected = false;
+  }
+}
+
+function toMessage(record: OutgoingRecord, partition?: number) {
+  return {
+    key: record.key,
+    value: record.value,
+    headers: record.headers,
+    ...(partition === undefined ? {} : { partition }),
+    ...(record.timestampMs === undefined ? {} : { timestamp: String(record.timestampMs) }),
+  };
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly sessionTimeoutMs?: number;
+  readonly maxBytesPerPartition?: number;
+}
+
+export interface ConsumerRunOptions {
+  readonly topics: readonly string[];
+  /** Where a partition without a committed group offset starts. */
+  readonly fromBeginning: boolean;
+  readonly signal: AbortSignal;
+  /**
+   * One partition's records at a time, in offset order. Resolves "consumed" to move the fetch
+   * position past the batch, or "seeked" after calling `seek` for this partition.
+   */
+  readonly onBatch: (batch: PartitionBatch, control: BatchControl) => Promise<"consumed" | "seeked">;
+  /** Called after every rebalance with the partitions this member now owns. */
+  readonly onAssignment?: (assigned: readonly { topic: string; partition: number }[]) => void;
+}
+
+export interface BatchControl {
+  heartbeat(): Promise<void>;
+  /** True when the batch should be abandoned (shutdown, rebalance, seek). */
+  isStale(): boolean;
+}
+
+/** Consumer-group member delivering per-partition batches; offsets are managed by the caller. */
+export class RecordConsumer {
+  readonly #consumer: Consumer;
+  readonly options: ConsumerOptions;
+  #running = false;
+
+  constructor(consumer: Consumer, options: ConsumerOptions) {
+    this.#consumer = consumer;
+    this.options = options;
+  }
+
+  async run(options: ConsumerRunOptions): Promise<void> {
+    await this.#consumer.connect();
+    this.#consumer.on(this.#consumer.events.GROUP_JOIN, (event) => {
+      const assignment = event.payload.memberAssignment;
+      options.onAssignment?.(
+        Object.entries(assignment).flatMap(([topic, partitions]) =>
+          partitions.map((partition) => ({ topic, partition })),
+        ),
+      );
+    });
+    for (const topic of options.topics) {
+      await this.#consumer.subscribe({ topic, fromBeginning: options.fromBeginning });
+    }
+    this.#running = true;
+    await this.#consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async (payload: EachBatchPayload) => {
+        if (options.signal.aborted || !payload.isRunning() || payload.isStale()) return;
+        const { batch } = payload;
+        const outcome = await options.onBatch(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            highWatermark: Number(batch.highWatermark),
+            records: batch.messages.map((m) => ({
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: Number(m.offset),
+              key: m.key === null ? null : m.key.toString("utf8"),
+              value: m.value,
+              headers: decodeHeaders(m.headers),
+              timestampMs: Number(m.timestamp),
+            })),
+          },
+          {
+            heartbeat: () => payload.heartbeat(),
+            isStale: () => options.signal.aborted || !payload.isRunning() || payload.isStale(),
+          },
+        );
+        // kafkajs fetches from the last resolved offset: resolve only what was taken, never
+        // after a seek (it would undo the seek).
+        if (outcome === "consumed" && batch.messages.length > 0) payload.resolveOffset(batch.lastOffset());
+        await payload.heartbeat();
+      },
+    });
+    await new Promise<void>((resolve) => {
+      if (options.signal.aborted) resolve();
+      options.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  }
+
+  /** Next fetch of the partition starts at `offset`. */
+  seek(topic: string, partition: number, offset: number): void {
+    this.#consumer.seek({ topic, partition, offset: String(offset) });
+  }
+
+  /** Stores group offsets in Kafka: only a hint for where a new member starts; the store decides. */
+  async commitHint(positions: readonly RecordPosition[]): Promise<void> {
+    if (!this.#running || positions.length === 0) return;
+    await this.#consumer.commitOffsets(
+      positions.map((p) => ({ topic: p.topic, partition: p.partition, offset: String(p.offset) })),
+    );
+  }
+
+  pause(topic: string, partitions: number[]): void {
+    this.#consumer.pause([{ topic, partitions }]);
+  }
+
+  resume(topic: string, partitions: number[]): void {
+    this.#consumer.resume([{ topic, partitions }]);
+  }
+
+  async disconnect(): Promise<void> {
+    this.#running = false;
+    await this.#consumer.disconnect();
+  }
+}
+
+function decodeHeaders(
+  headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined,
+): RecordHeaders {
+  const out: RecordHeaders = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    if (last !== undefined) out[name] = last.toString();
+  }
+  return out;
+}
+
+/** kafkajs errors → TributaryError with a retry decision. */
+export function translate(err: unknown): TributaryError {
+  if (err instanceof TributaryError) return err;
+  const e = err as { name?: string; message?: string; retriable?: boolean };
+  const message = e.message ?? String(err);
+  if (
+    e.name === "KafkaJSConnectionError" ||
+    e.name === "KafkaJSNumberOfRetriesExceeded" ||
+    /ECONNREFUSED/.test(message)
+  ) {
+    return new TributaryError("unavailable", `kafka unavailable: ${message}`, { canRetry: true, cause: err });
+  }
+  return new TributaryError("internal", `kafka: ${message}`, { canRetry: e.retriable === true, cause: err });
+}
+
+function pinoLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ level, log }) => {
+      const { message, ...extra } = log;
+      const child = { component: "kafkajs", ...extra };
+      if (level === logLevel.ERROR) logger.error(child, message);
+      else if (level === logLevel.WARN) logger.warn(child, message);
+      else if (level === logLevel.INFO) logger.info(child, message);
+      else logger.debug(child, message);
+    };
+}

@@ -1,0 +1,8 @@
+import { type Logger, pino } from "pino";
+
+export type { Logger };
+
+/** Structured JSON logs on stdout, one object per line, with the service name on each. */
+export function createLogger(serviceName: string, level: string): Logger {
+  return pino({ level, base: { service: serviceName }, timestamp: pino.stdTimeFunctions.isoTime });
+}

@@ -1,0 +1,76 @@
+import type { Registry } from "prom-client";
+import { topicCatalog, topicSpec } from "./catalog/catalog.js";
+import { physicalTopic } from "./catalog/topic-names.js";
+import type { TopicSpec } from "./catalog/topic-spec.js";
+import { EnvReader } from "./config/env-reader.js";
+import { type PlatformConfig, readPlatformConfig } from "./config/platform-config.js";
+import { KafkaAdapter, type TopicDeclaration } from "./kafka/kafka-adapter.js";
+import { installShutdown, type Shutdown } from "./lifecycle/shutdown.js";
+import { createLogger, type Logger } from "./observability/logger.js";
+import { createMetricsRegistry } from "./observability/metrics.js";
+import { SchemaRegistryClient } from "./serde/schema-registry-client.js";
+import { TopicCodec } from "./serde/topic-codec.js";
+
+/** What every Tributary process gets: config, logs, metrics, Kafka, serde, shutdown. */
+export interface Platform {
+  readonly config: PlatformConfig;
+  readonly env: EnvReader;
+  readonly log: Logger;
+  readonly metrics: Registry;
+  readonly kafka: KafkaAdapter;
+  readonly registry: SchemaRegistryClient;
+  readonly codec: TopicCodec;
+  readonly shutdown: Shutdown;
+  /** Physical name (with TOPIC_PREFIX) of a catalog topic. */
+  topic(name: string): string;
+}
+
+export function topicDeclaration(prefix: string, spec: TopicSpec): TopicDeclaration {
+  return {
+    name: physicalTopic(prefix, spec.name),
+    partitions: spec.partitions,
+    configs: { "retention.ms": String(spec.retentionMs), "cleanup.policy": spec.cleanupPolicy },
+  };
+}
+
+/**
+ * Builds the platform from the environment. Fails fast, naming the variable, on bad config.
+ * `topics` are the catalog topics this process uses: created if missing, schemas registered.
+ */
+export async function startPlatform(options: {
+  serviceName: string;
+  defaultHttpPort: number;
+  topics: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+}): Promise<Platform> {
+  const env = new EnvReader(options.env ?? process.env);
+  const config = readPlatformConfig(env, { serviceName: options.serviceName, httpPort: options.defaultHttpPort });
+  const log = createLogger(config.serviceName, config.logLevel);
+  const shutdown = installShutdown(log);
+  const kafka = new KafkaAdapter({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: log });
+  shutdown.onShutdown("kafka-admin", () => kafka.close());
+  const registry = new SchemaRegistryClient(config.schemaRegistryUrl);
+  const codec = new TopicCodec(
+    registry,
+    topicCatalog.flatMap((t) => (t.message === null ? [] : [t.message])),
+  );
+  const specs = options.topics.flatMap((name) => {
+    const spec = topicSpec(name);
+    return spec.deadLetter === null ? [spec] : [spec, topicSpec(spec.deadLetter)];
+  });
+  await kafka.ensureTopics(specs.map((s) => topicDeclaration(config.topicPrefix, s)));
+  for (const spec of specs) {
+    if (spec.message !== null) await codec.registerTopic(physicalTopic(config.topicPrefix, spec.name), spec);
+  }
+  return {
+    config,
+    env,
+    log,
+    metrics: createMetricsRegistry(config.serviceName),
+    kafka,
+    registry,
+    codec,
+    shutdown,
+    topic: (name) => physicalTopic(config.topicPrefix, topicSpec(name).name),
+  };
+}

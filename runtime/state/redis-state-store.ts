@@ -1,0 +1,100 @@
+import type { Redis } from "ioredis";
+import type { OffsetConflict, OffsetSafeStore, PartitionChunk } from "../processor/offset-safe-store.js";
+import { COMMIT_SCRIPT } from "./redis-commit-script.js";
+
+export type RedisOp =
+  | { readonly op: "hincrby"; readonly key: string; readonly field: string; readonly by: number }
+  | { readonly op: "hset"; readonly key: string; readonly field: string; readonly value: string }
+  | { readonly op: "hdel"; readonly key: string; readonly field: string }
+  | { readonly op: "zadd"; readonly key: string; readonly member: string; readonly score: number }
+  | { readonly op: "zrem"; readonly key: string; readonly member: string }
+  | { readonly op: "del"; readonly key: string }
+  | { readonly op: "set"; readonly key: string; readonly value: string };
+
+/** Keys of a processor's state in one namespace ("" is live; replays use `replay:<id>:`). */
+export function offsetsKey(namespace: string, processor: string): string {
+  return `${namespace}tributary:offsets:${processor}`;
+}
+
+export function offsetField(topic: string, partition: number): string {
+  return `${topic}:${partition}`;
+}
+
+/**
+ * Offset-safe store in Dragonfly/Redis: chunks become Redis ops, applied with the offsets by one
+ * Lua script (compare-and-set on the offsets, all keys declared).
+ */
+export class RedisStateStore<B> implements OffsetSafeStore<B> {
+  readonly #redis: Redis;
+  readonly #offsetsKey: string;
+  readonly #opsOf: (chunks: readonly PartitionChunk<B>[]) => RedisOp[];
+
+  constructor(redis: Redis, offsetsKeyName: string, opsOf: (chunks: readonly PartitionChunk<B>[]) => RedisOp[]) {
+    this.#redis = redis;
+    this.#offsetsKey = offsetsKeyName;
+    this.#opsOf = opsOf;
+  }
+
+  async readNext(topic: string, partition: number): Promise<number | null> {
+    const value = await this.#redis.hget(this.#offsetsKey, offsetField(topic, partition));
+    return value === null ? null : Number(value);
+  }
+
+  async commit(chunks: readonly PartitionChunk<B>[]): Promise<OffsetConflict[]> {
+    const ops = this.#opsOf(chunks);
+    const keys = [this.#offsetsKey];
+    const keyIndex = new Map<string, number>();
+    const indexOf = (key: string): number => {
+      let i = keyIndex.get(key);
+      if (i === undefined) {
+        keys.push(key);
+        i = keys.length;
+        keyIndex.set(key, i);
+      }
+      return i;
+    };
+    const encodedOps = ops.map((op): (string | number)[] => {
+      switch (op.op) {
+        case "hincrby":
+          return [op.op, indexOf(op.key), op.field, String(op.by)];
+        case "hset":
+          return [op.op, indexOf(op.key), op.field, op.value];
+        case "hdel":
+          return [op.op, indexOf(op.key), op.field];
+        case "zadd":
+          return [op.op, indexOf(op.key), op.member, String(op.score)];
+        case "zrem":
+          return [op.op, indexOf(op.key), op.member];
+        case "del":
+          return [op.op, indexOf(op.key)];
+        default:
+          return [op.op, indexOf(op.key), op.value];
+      }
+    });
+    const offsets = chunks.map((c) => [
+      offsetField(c.topic, c.partition),
+      c.expectedNext === null ? "" : String(c.expectedNext),
+      String(c.nextOffset),
+    ]);
+    const result = (await this.#redis.eval(
+      COMMIT_SCRIPT,
+      keys.length,
+      ...keys,
+      JSON.stringify(offsets),
+      JSON.stringify(encodedOps),
+    )) as string[];
+    const conflicts: OffsetConflict[] = [];
+    for (let i = 0; i < result.length; i += 2) {
+      const field = result[i] ?? "";
+      const stored = result[i + 1] ?? "";
+      const chunk = chunks.find((c) => offsetField(c.topic, c.partition) === field);
+      if (chunk)
+        conflicts.push({
+          topic: chunk.topic,
+          partition: chunk.partition,
+          storedNext: stored === "" ? null : Number(stored),
+        });
+    }
+    return conflicts;
+  }
+}
