@@ -1,3 +1,4 @@
+import { runMain } from "../../runtime/lifecycle/run-main.js";
 import { startPlatform } from "../../runtime/platform.js";
 import { readProcessorTuning, runProcessorService } from "../../runtime/processor/processor-service.js";
 import { connectRedis } from "../../runtime/state/redis-connection.js";
@@ -6,19 +7,21 @@ import { DEFAULT_HTTP_PORT, ENV_PREFIX, SERVICE_NAME } from "./config.js";
 import { PING_COUNTER, pingCountersKey } from "./ping-counter-keys.js";
 import { type PingIncrements, pingCounterOps, pingCounterProjection } from "./ping-counter-projection.js";
 
-const platform = await startPlatform({
-  serviceName: SERVICE_NAME,
-  defaultHttpPort: DEFAULT_HTTP_PORT,
-  topics: ["pings"],
+runMain(SERVICE_NAME, async () => {
+  const platform = await startPlatform({
+    serviceName: SERVICE_NAME,
+    defaultHttpPort: DEFAULT_HTTP_PORT,
+    topics: ["pings"],
+  });
+  const tuning = readProcessorTuning(platform, ENV_PREFIX, PING_COUNTER);
+  const redis = connectRedis(platform.config.redisUrl);
+  platform.shutdown.onShutdown("redis", async () => {
+    await redis.quit();
+  });
+  const store = new RedisStateStore<PingIncrements>(
+    redis,
+    offsetsKey(platform.config.stateNamespace, PING_COUNTER),
+    (chunks) => pingCounterOps(pingCountersKey(platform.config.stateNamespace), chunks),
+  );
+  await runProcessorService(platform, pingCounterProjection, store, tuning, () => redis.status === "ready");
 });
-const tuning = readProcessorTuning(platform, ENV_PREFIX, PING_COUNTER);
-const redis = connectRedis(platform.config.redisUrl);
-platform.shutdown.onShutdown("redis", async () => {
-  await redis.quit();
-});
-const store = new RedisStateStore<PingIncrements>(
-  redis,
-  offsetsKey(platform.config.stateNamespace, PING_COUNTER),
-  (chunks) => pingCounterOps(pingCountersKey(platform.config.stateNamespace), chunks),
-);
-await runProcessorService(platform, pingCounterProjection, store, tuning, () => redis.status === "ready");

@@ -1,5 +1,6 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { PingService } from "../../gen/ping/v1/ping_service_pb.js";
+import { runMain } from "../../runtime/lifecycle/run-main.js";
 import { handleOpsRoute } from "../../runtime/observability/ops-routes.js";
 import { startPlatform } from "../../runtime/platform.js";
 import { openPool } from "../../runtime/state/pg-pool.js";
@@ -9,53 +10,55 @@ import { listenDualProtocol } from "./dual-protocol-server.js";
 import { PingCountReader } from "./ping-count-reader.js";
 import { pingServiceImpl } from "./ping-service.js";
 
-const platform = await startPlatform({
-  serviceName: SERVICE_NAME,
-  defaultHttpPort: DEFAULT_HTTP_PORT,
-  topics: ["pings"],
-});
-const { log, shutdown, config } = platform;
-const gatewayConfig = readGatewayConfig(platform.env);
-const producer = platform.kafka.createProducer();
-await producer.connect();
-const redis = connectRedis(config.redisUrl, { failFast: true });
-redis.on("error", () => undefined);
-redis.options.commandTimeout = gatewayConfig.redisCommandTimeoutMs;
-const pool = openPool(config.databaseUrl);
+runMain(SERVICE_NAME, async () => {
+  const platform = await startPlatform({
+    serviceName: SERVICE_NAME,
+    defaultHttpPort: DEFAULT_HTTP_PORT,
+    topics: ["pings"],
+  });
+  const { log, shutdown, config } = platform;
+  const gatewayConfig = readGatewayConfig(platform.env);
+  const producer = platform.kafka.createProducer();
+  await producer.connect();
+  const redis = connectRedis(config.redisUrl, { failFast: true });
+  redis.on("error", () => undefined);
+  redis.options.commandTimeout = gatewayConfig.redisCommandTimeoutMs;
+  const pool = openPool(config.databaseUrl);
 
-const connect = connectNodeAdapter({
-  routes: (router) => {
-    router.service(
-      PingService,
-      pingServiceImpl({
-        producer,
-        codec: platform.codec,
-        pingsTopic: platform.topic("pings"),
-        counts: new PingCountReader(redis, pool, log, config.stateNamespace),
-        config: gatewayConfig,
-      }),
-    );
-  },
-});
+  const connect = connectNodeAdapter({
+    routes: (router) => {
+      router.service(
+        PingService,
+        pingServiceImpl({
+          producer,
+          codec: platform.codec,
+          pingsTopic: platform.topic("pings"),
+          counts: new PingCountReader(redis, pool, log, config.stateNamespace),
+          config: gatewayConfig,
+        }),
+      );
+    },
+  });
 
-const server = await listenDualProtocol(
-  (req, res) => {
-    if (
-      "writeHead" in res &&
-      !("stream" in req) &&
-      handleOpsRoute(req as never, res as never, platform.metrics, () => ({ ok: producer.connected }))
-    ) {
-      return;
-    }
-    connect(req, res);
-  },
-  config.httpPort,
-  config.httpHost,
-);
-shutdown.onShutdown("producer", () => producer.disconnect());
-shutdown.onShutdown("redis", () => {
-  redis.disconnect();
+  const server = await listenDualProtocol(
+    (req, res) => {
+      if (
+        "writeHead" in res &&
+        !("stream" in req) &&
+        handleOpsRoute(req as never, res as never, platform.metrics, () => ({ ok: producer.connected }))
+      ) {
+        return;
+      }
+      connect(req, res);
+    },
+    config.httpPort,
+    config.httpHost,
+  );
+  shutdown.onShutdown("producer", () => producer.disconnect());
+  shutdown.onShutdown("redis", () => {
+    redis.disconnect();
+  });
+  shutdown.onShutdown("postgres", () => pool.end());
+  shutdown.onShutdown("http", () => server.close());
+  log.info({ port: server.port }, "gateway listening (Connect, gRPC, gRPC-Web on one port)");
 });
-shutdown.onShutdown("postgres", () => pool.end());
-shutdown.onShutdown("http", () => server.close());
-log.info({ port: server.port }, "gateway listening (Connect, gRPC, gRPC-Web on one port)");

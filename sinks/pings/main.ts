@@ -1,3 +1,4 @@
+import { runMain } from "../../runtime/lifecycle/run-main.js";
 import { startPlatform } from "../../runtime/platform.js";
 import { readProcessorTuning, runProcessorService } from "../../runtime/processor/processor-service.js";
 import { migrate } from "../../runtime/state/migrations.js";
@@ -6,14 +7,16 @@ import { PgStateStore } from "../../runtime/state/pg-state-store.js";
 import { DEFAULT_HTTP_PORT, ENV_PREFIX, SERVICE_NAME } from "./config.js";
 import { insertPings, PINGS_SINK, pingsSinkProjection } from "./pings-sink.js";
 
-const platform = await startPlatform({
-  serviceName: SERVICE_NAME,
-  defaultHttpPort: DEFAULT_HTTP_PORT,
-  topics: ["pings"],
+runMain(SERVICE_NAME, async () => {
+  const platform = await startPlatform({
+    serviceName: SERVICE_NAME,
+    defaultHttpPort: DEFAULT_HTTP_PORT,
+    topics: ["pings"],
+  });
+  const tuning = readProcessorTuning(platform, ENV_PREFIX, PINGS_SINK);
+  const pool = openPool(platform.config.databaseUrl);
+  platform.shutdown.onShutdown("postgres", () => pool.end());
+  await migrate(pool, migrationsDir(), platform.log);
+  const store = new PgStateStore(pool, tuning.groupId, insertPings);
+  await runProcessorService(platform, pingsSinkProjection, store, tuning);
 });
-const tuning = readProcessorTuning(platform, ENV_PREFIX, PINGS_SINK);
-const pool = openPool(platform.config.databaseUrl);
-platform.shutdown.onShutdown("postgres", () => pool.end());
-await migrate(pool, migrationsDir(), platform.log);
-const store = new PgStateStore(pool, tuning.groupId, insertPings);
-await runProcessorService(platform, pingsSinkProjection, store, tuning);
