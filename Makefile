@@ -21,7 +21,7 @@ status:
 	@bash stack/stack.sh status
 
 test: bootstrap
-	@bash stack/stack.sh up
+	@bash stack/stack.sh restart-services
 	@bash stack/check.sh
 	@source stack/env.sh && npx vitest run
 

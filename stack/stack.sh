@@ -242,8 +242,7 @@ up_services() {
   done
 }
 down() {
-  local i s name
-  for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do IFS='|' read -r name _ _ <<<"${SERVICES[$i]}"; stop_pid "$name"; done
+  stop_services
   stop_pid registry
   stop_pid kafka
   if is_running redis; then redis-cli -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true; sleep 0.3; fi
@@ -263,9 +262,15 @@ status() {
   return $rc
 }
 
+stop_services() {
+  local i name
+  for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do IFS='|' read -r name _ _ <<<"${SERVICES[$i]}"; stop_pid "$name"; done
+}
+
 case "${1:-}" in
   up) up_infra; [ "${2:-}" = infra ] || up_services ;;
+  restart-services) up_infra; stop_services; up_services ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: stack.sh up [infra] | down | status" >&2; exit 2 ;;
+  *) echo "usage: stack.sh up [infra] | restart-services | down | status" >&2; exit 2 ;;
 esac

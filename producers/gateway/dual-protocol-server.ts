@@ -1,6 +1,7 @@
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
+import { Duplex } from "node:stream";
 
 export type DualHandler = (
   req: IncomingMessage | Http2ServerRequest,
@@ -27,13 +28,19 @@ export async function listenDualProtocol(
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.once("data", (head: Buffer) => {
-      socket.pause();
-      socket.unshift(head);
       // "PRI " never starts an HTTP/1.1 request line; 4 bytes always arrive in the first chunk.
       const n = Math.min(head.length, HTTP2_PREFACE.length);
       const isHttp2 = head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
-      (isHttp2 ? h2 : h1).emit("connection", socket);
-      socket.resume();
+      if (isHttp2) {
+        // Http2Session reads a net.Socket's native handle directly and would miss the bytes
+        // already read here, so it gets a stream that replays them first.
+        h2.emit("connection", replayingStream(socket, head));
+      } else {
+        socket.pause();
+        socket.unshift(head);
+        h1.emit("connection", socket);
+        socket.resume();
+      }
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -54,4 +61,31 @@ export async function listenDualProtocol(
         h2.close();
       }),
   };
+}
+
+/** A duplex over `socket` that first yields `head` (bytes already consumed from it). */
+function replayingStream(socket: Socket, head: Buffer): Duplex {
+  const stream = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      socket.write(chunk, callback);
+    },
+    final(callback) {
+      socket.end(callback);
+    },
+    destroy(err, callback) {
+      socket.destroy(err ?? undefined);
+      callback(err);
+    },
+  });
+  stream.push(head);
+  socket.on("data", (chunk: Buffer) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.once("end", () => stream.push(null));
+  socket.once("close", () => stream.destroy());
+  socket.once("error", (err) => stream.destroy(err));
+  return stream;
 }

@@ -1,3 +1,113 @@
-export async function runReplay(processor: string, _from: string, _signal: AbortSignal): Promise<number> {
-  throw new Error(`replay of ${processor} is not available yet`);
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import { topicSpec } from "../catalog/catalog.js";
+import type { KafkaAdapter } from "../kafka/kafka-adapter.js";
+import type { Logger } from "../observability/logger.js";
+import { ProjectionRunner } from "../processor/run-projection.js";
+import type { TopicCodec } from "../serde/topic-codec.js";
+import { SWITCH_SCRIPT } from "../state/redis-commit-script.js";
+import { ProgressBar } from "./progress-bar.js";
+import type { AnyReplayTarget } from "./replay-target.js";
+
+export interface ReplayOptions {
+  readonly target: AnyReplayTarget;
+  readonly kafka: KafkaAdapter;
+  readonly codec: TopicCodec;
+  readonly redis: Redis;
+  readonly log: Logger;
+  readonly topicPrefix: string;
+  /** The live namespace (STATE_NAMESPACE) whose keys are replaced at the end. */
+  readonly liveNamespace: string;
+  /** "earliest" or an ISO-8601 time: where the rebuilt state starts. */
+  readonly from: string;
+  readonly signal: AbortSignal;
+  readonly flushEveryRecords?: number;
+  readonly progress?: ProgressBar;
+}
+
+export interface ReplayResult {
+  readonly records: number;
+  readonly namespace: string;
+  readonly switched: boolean;
+}
+
+/**
+ * Flink-style replay: rebuilds a processor's state from its topic into a fresh namespace while
+ * the live state keeps serving, then, once caught up with the end offsets, renames the rebuilt
+ * keys over the live ones in one Lua script. The live processor notices the new offsets through
+ * its compare-and-set and continues from them, so nothing is lost or counted twice.
+ */
+export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
+  const { target, kafka, codec, redis, log } = options;
+  const replayId = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
+  const namespace = `${options.liveNamespace}replay:${replayId}:`;
+  const spec = topicSpec(target.projection.topic);
+  const topic = `${options.topicPrefix}${spec.name}`;
+  const startAt = await startOffsets(kafka, topic, options.from);
+  const ends = new Map((await kafka.partitionOffsets(topic)).map((p) => [p.partition, p.high]));
+  const total = [...ends].reduce((n, [p, high]) => n + Math.max(0, high - (startAt.get(p) ?? 0)), 0);
+  const progress = options.progress ?? new ProgressBar(`replay ${target.projection.name}`);
+  const positions = new Map(startAt);
+  const done = () => [...positions].reduce((n, [p, next]) => n + Math.max(0, next - (startAt.get(p) ?? 0)), 0);
+  const caughtUp = () => [...ends].every(([p, high]) => (positions.get(p) ?? 0) >= high);
+
+  const controller = new AbortController();
+  options.signal.addEventListener("abort", () => controller.abort(), { once: true });
+  const producer = kafka.createProducer();
+  await producer.connect();
+  const runner = new ProjectionRunner({
+    projection: target.projection,
+    store: target.store(redis, namespace),
+    kafka,
+    codec,
+    producer,
+    physicalTopic: topic,
+    deadLetterTopic: `${options.topicPrefix}${spec.deadLetter ?? `${spec.name}.dlq`}`,
+    groupId: `replay-${target.projection.name}-${replayId}`,
+    flushEveryRecords: options.flushEveryRecords ?? 5_000,
+    flushIntervalMs: 200,
+    initialOffset: async (partition) => startAt.get(partition) ?? 0,
+    signal: controller.signal,
+    log,
+    onProgress: (partitions) => {
+      for (const p of partitions) {
+        positions.set(p.partition, p.committedNext);
+        // The topic keeps growing while live traffic flows: chase the newest end seen.
+        ends.set(p.partition, Math.max(ends.get(p.partition) ?? 0, p.highWatermark));
+      }
+      progress.update(done(), Math.max(total, done()));
+      if (caughtUp()) controller.abort();
+    },
+  });
+  try {
+    if (!caughtUp()) await runner.run();
+  } finally {
+    await producer.disconnect();
+  }
+  if (options.signal.aborted) {
+    await deleteKeys(redis, target.keys(namespace));
+    progress.finish(done(), total, "replay cancelled; live state untouched");
+    return { records: done(), namespace, switched: false };
+  }
+  const live = target.keys(options.liveNamespace);
+  const rebuilt = target.keys(namespace);
+  const pairs = [rebuilt.offsets, live.offsets, ...rebuilt.state.flatMap((key, i) => [key, live.state[i] ?? key])];
+  await redis.eval(SWITCH_SCRIPT, pairs.length, ...pairs);
+  progress.finish(
+    done(),
+    Math.max(total, done()),
+    `replay switched: live state of ${target.projection.name} rebuilt from ${options.from}`,
+  );
+  return { records: done(), namespace, switched: true };
+}
+
+async function startOffsets(kafka: KafkaAdapter, topic: string, from: string): Promise<Map<number, number>> {
+  if (from === "earliest") return new Map((await kafka.partitionOffsets(topic)).map((p) => [p.partition, p.low]));
+  const time = Date.parse(from);
+  if (Number.isNaN(time)) throw new Error(`--from must be "earliest" or an ISO-8601 time, got "${from}"`);
+  return kafka.offsetsForTimestamp(topic, time);
+}
+
+async function deleteKeys(redis: Redis, keys: { offsets: string; state: readonly string[] }): Promise<void> {
+  await redis.del(keys.offsets, ...keys.state);
 }
