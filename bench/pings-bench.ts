@@ -49,7 +49,15 @@ function pingRecord(topic: string, timestampMs: number) {
   );
 }
 
-function startService(entry: string, env: Record<string, string>, port: number) {
+let nextPort = 19_500;
+async function stopService(service: { child: ReturnType<typeof spawn> }): Promise<void> {
+  if (service.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => service.child.once("exit", resolve));
+  service.child.kill("SIGTERM");
+  await exited;
+}
+
+function startService(entry: string, env: Record<string, string>, port = nextPort++) {
   const child = spawn(process.execPath, [join(root, entry)], {
     env: { ...process.env, LOG_LEVEL: "warn", HTTP_PORT: String(port), ...env },
     stdio: ["ignore", "ignore", "inherit"],
@@ -63,7 +71,7 @@ function startService(entry: string, env: Record<string, string>, port: number) 
     }
     throw new Error(`${entry} not ready`);
   })();
-  return { child, ready };
+  return { child, ready, port };
 }
 
 /** Baseline: kafkajs idempotent producer, acks=all, batches of 500 from 4 concurrent senders. */
@@ -92,6 +100,29 @@ async function bareProducerBaseline(records: number): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   await producer.disconnect();
   print({ bench: "bare-kafkajs-producer", records, batch, ackedPerS: Math.round(records / seconds) });
+}
+
+/** Baseline 2: kafkajs idempotent producer, one send() per record from N concurrent callers. */
+async function barePerRecordBaseline(records: number, concurrency: number): Promise<void> {
+  const topic = await setupTopics(`${prefix}bare1.`);
+  const producer = new Kafka({ brokers, clientId: "bare1", logLevel: logLevel.NOTHING }).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  let sent = 0;
+  const t0 = performance.now();
+  const sender = async () => {
+    while (sent < records) {
+      sent += 1;
+      const r = pingRecord(topic, Date.now());
+      await producer.send({ topic, acks: -1, messages: [{ key: r.key, value: r.value, headers: r.headers }] });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, sender));
+  const seconds = (performance.now() - t0) / 1000;
+  await producer.disconnect();
+  print({ bench: "bare-kafkajs-producer-per-record", records, concurrency, ackedPerS: Math.round(records / seconds) });
 }
 
 async function gatewayAcceptRate(pings: number, concurrency: number, port: number): Promise<number> {
@@ -142,7 +173,7 @@ async function processorCountRate(records: number): Promise<void> {
   while (Number(await redis.hget(`${namespace}ping:counters`, "total")) < records)
     await new Promise((r) => setTimeout(r, 50));
   const seconds = (performance.now() - t0) / 1000;
-  counter.child.kill("SIGTERM");
+  await stopService(counter);
   redis.disconnect();
   print({
     bench: "processor-count-from-preloaded-topic",
@@ -163,9 +194,9 @@ async function visibilityDelay(ratePerS: number, seconds: number, flushIntervalM
     PING_COUNTER_GROUP_ID: `${id}-vis-${ratePerS}-${flushIntervalMs}`,
     PING_COUNTER_FLUSH_INTERVAL_MS: String(flushIntervalMs),
   };
-  const gatewayPort = 19_502;
-  const gateway = startService("dist/producers/gateway/main.js", env, gatewayPort);
-  const counter = startService("dist/processors/ping-counter/main.js", env, 19_503);
+  const gateway = startService("dist/producers/gateway/main.js", env);
+  const gatewayPort = gateway.port;
+  const counter = startService("dist/processors/ping-counter/main.js", env);
   await Promise.all([gateway.ready, counter.ready]);
   const ackedAt: number[] = [];
   const visibleAt: number[] = [];
@@ -214,13 +245,13 @@ async function visibilityDelay(ratePerS: number, seconds: number, flushIntervalM
 
 print({ bench: "machine", ...machineInfo() });
 await bareProducerBaseline(100_000 * scale);
-const gatewayPort = 19_500;
+await barePerRecordBaseline(30_000 * scale, 64);
 const gatewayPrefix = `${prefix}gw.`;
 await setupTopics(gatewayPrefix);
-const gw = startService("dist/producers/gateway/main.js", { TOPIC_PREFIX: gatewayPrefix }, gatewayPort);
+const gw = startService("dist/producers/gateway/main.js", { TOPIC_PREFIX: gatewayPrefix });
 await gw.ready;
-for (const concurrency of [16, 64, 256]) await gatewayAcceptRate(30_000 * scale, concurrency, gatewayPort);
-gw.child.kill("SIGTERM");
+for (const concurrency of [16, 64, 256]) await gatewayAcceptRate(30_000 * scale, concurrency, gw.port);
+await stopService(gw);
 await processorCountRate(200_000 * scale);
 for (const [rate, flush] of [
   [1_000, 100],

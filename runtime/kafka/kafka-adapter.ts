@@ -157,6 +157,8 @@ export class KafkaAdapter {
         rebalanceTimeout: options.sessionTimeoutMs ?? 10_000,
         maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
         readUncommitted: false,
+        // Bounds how long a disconnect waits for the in-flight long poll (kafkajs default: 5 s).
+        maxWaitTimeInMs: 1_000,
         allowAutoTopicCreation: false,
       }),
       options,

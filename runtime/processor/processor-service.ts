@@ -67,12 +67,16 @@ export async function runProcessorService<M extends Message, B>(
   });
   log.info({ port: ops.port, ...tuning }, `${projection.name} started`);
   consuming = true;
+  const running = runner.run();
+  // Registered last, so it runs first on shutdown: the final flush still has its store and DLQ
+  // producer; they close after it.
+  shutdown.onShutdown("consumer", () => running.catch(() => undefined));
   try {
-    await runner.run();
+    await running;
   } catch (err) {
     log.error({ err: errorMessage(err) }, `${projection.name} stopped on error`);
-    await shutdown.trigger("fatal error");
     process.exitCode = 1;
+    await shutdown.trigger("fatal error");
     return;
   }
   await shutdown.trigger("consumer finished");

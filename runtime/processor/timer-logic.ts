@@ -1,0 +1,60 @@
+import type { DescMessage, Message } from "@bufbuild/protobuf";
+import type { DecodedRecord } from "../serde/topic-codec.js";
+import type { RedisOp } from "../state/redis-state-store.js";
+
+/** One pending timer of a partition: a key (unique within the partition), its value, its deadline. */
+export interface TimerEntry<V> {
+  readonly key: string;
+  readonly value: V;
+  /** Event time at which the timer fires, milliseconds since the Unix epoch. */
+  readonly deadlineMs: number;
+}
+
+/** What the logic may do to the timers of the record's partition while applying it. */
+export interface TimerTable<V> {
+  get(key: string): TimerEntry<V> | undefined;
+  /** Starts the timer of `key`, replacing a pending one. */
+  set(key: string, value: V, deadlineMs: number): void;
+  /** Removes the timer without firing it. */
+  cancel(key: string): void;
+  /** Fires the timer now (its output is emitted) and removes it. */
+  fire(key: string): void;
+}
+
+/**
+ * The logic of a stateful processor with event-time timers, free of Kafka and store plumbing.
+ * Throwing a TributaryError without canRetry from `eventTimeOf` or `apply` sends the record to
+ * the dead-letter topic; processing continues.
+ */
+export interface TimerLogic<M extends Message, V> {
+  /** Processor name: consumer group default, offsets field namespace, metrics label. */
+  readonly name: string;
+  /** Logical (catalog) topic consumed. */
+  readonly topic: string;
+  readonly message: DescMessage;
+  /** Logical (catalog) topic fired timers are written to. */
+  readonly outputTopic: string;
+  readonly outputMessage: DescMessage;
+  /** Event time of a record; it advances the partition's watermark. */
+  eventTimeOf(record: DecodedRecord<M>): number;
+  /** Applies one record. Runs before the watermark advances to the record's event time. */
+  apply(record: DecodedRecord<M>, eventTimeMs: number, timers: TimerTable<V>): void;
+  /** Output record of a fired timer; its key must be stable so downstream can deduplicate re-emissions. */
+  onFire(entry: TimerEntry<V>, firedAtMs: number): { readonly key: string; readonly message: Message };
+  encodeValue(value: V): string;
+  decodeValue(encoded: string): V;
+  /** State kept beside each timer (e.g. a per-client index), written in the same atomic commit. */
+  indexOps?(entry: TimerEntry<V>, change: "put" | "delete", partition: number): RedisOp[];
+}
+
+/** Dragonfly keys of a timer processor's state in one namespace. */
+export interface TimerKeys {
+  /** Hash `<topic>:<partition>` → next offset (the store's offsets, compare-and-set). */
+  readonly offsets: string;
+  /** Hash of one partition's timers: key → encoded value. */
+  timers(partition: number): string;
+  /** Sorted set of one partition's timers: key scored by deadline (event time, ms). */
+  deadlines(partition: number): string;
+  /** Hash partition → largest event time seen (the watermark before lateness). */
+  readonly watermarks: string;
+}
