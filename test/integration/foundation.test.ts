@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { create, toJson } from "@bufbuild/protobuf";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -88,6 +89,51 @@ describe("typed topics on the local stack", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/line 2: invalid ping\.v1\.PingRecorded: .*timestamp_ms/);
     expect(result.stdout).toContain('"partition"');
+  });
+
+  it("tails from a time and follows new records", async () => {
+    const before = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    const later = create(PingRecordedSchema, {
+      id: "0b6f7c1e-2d7c-4a4e-9f0e-444444444444",
+      timestampMs: 1728926333000n,
+    });
+    await platform.send("pings", PingRecordedSchema, later, later.id);
+    const fromTime = await runCli(["tail", "pings", "--from", before], env);
+    expect(
+      fromTime.stdout
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { key: string }).key),
+    ).toEqual([later.id]);
+
+    const follower = spawn(
+      process.execPath,
+      [`${repoRoot}/dist/cli/main.js`, "tail", "pings", "--from", "end", "--follow"],
+      {
+        env: { ...process.env, ...stackEnv, ...env },
+      },
+    );
+    let followed = "";
+    follower.stdout.on("data", (c: Buffer) => {
+      followed += c.toString();
+    });
+    try {
+      const next = create(PingRecordedSchema, {
+        id: "0b6f7c1e-2d7c-4a4e-9f0e-555555555555",
+        timestampMs: 1728926334000n,
+      });
+      await waitUntil(
+        async () => {
+          // The follower may still be joining: keep producing until it prints one.
+          await platform.send("pings", PingRecordedSchema, next, next.id);
+          return followed.includes(next.id);
+        },
+        { timeoutMs: 30_000, intervalMs: 1_000, describe: () => `follower printed: ${followed}` },
+      );
+    } finally {
+      follower.kill("SIGINT");
+    }
   });
 
   it("lists catalog topics with message types, partitions and end offsets", async () => {

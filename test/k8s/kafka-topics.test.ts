@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 import { defaultKafkaTopicOptions, renderKafkaTopics } from "../../k8s/generate/kafka-topics.js";
 import { topicCatalog } from "../../runtime/catalog/catalog.js";
 import type { TopicSpec } from "../../runtime/catalog/topic-spec.js";
@@ -82,7 +83,7 @@ describe("k8s/kafka/topics.yaml", () => {
   });
 
   it("drift check reports a topic added to, removed from or changed in the catalog", () => {
-    const docs = committedTopics();
+    const docs = parseAllDocuments(renderKafkaTopics(topicCatalog)).map((d) => d.toJS() as KafkaTopicDoc);
     const [first, ...rest] = topicCatalog;
     if (first === undefined) throw new Error("empty topic catalog");
     const added: TopicSpec = { ...first, name: "audit", deadLetter: null };
@@ -90,6 +91,6 @@ describe("k8s/kafka/topics.yaml", () => {
     expect(catalogDrift(docs, [...topicCatalog, added])).toEqual(["audit: in the catalog, no KafkaTopic"]);
     expect(catalogDrift(docs, rest)).toEqual([`${first.name}: KafkaTopic, not in the catalog`]);
     expect(catalogDrift(docs, [changed, ...rest])).toHaveLength(1);
-    expect(renderKafkaTopics([changed, ...rest])).not.toBe(readFileSync(topicsFile, "utf8"));
+    expect(renderKafkaTopics([changed, ...rest])).not.toBe(renderKafkaTopics(topicCatalog));
   });
 });

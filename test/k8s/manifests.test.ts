@@ -135,7 +135,7 @@ describe("skaffold.yaml", () => {
 });
 
 describe("the validator", () => {
-  it("rejects broken Strimzi resources: wrong types, unknown fields, missing fields, bad names", async () => {
+  it("rejects broken Strimzi resources: wrong types, unknown fields, missing fields, bad names and metadata", async () => {
     const problems = await validateManifests(loadManifestFile(fixture("broken-kafka.yaml")), crdValidators);
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -145,6 +145,10 @@ describe("the validator", () => {
         expect.stringMatching(/Kafka\/tributary: \/spec\/kafka must NOT have additional properties "listner"/),
         expect.stringMatching(/KafkaTopic\/Pings_Topic: metadata.name "Pings_Topic" is not a DNS-1123 subdomain/),
         expect.stringMatching(/KafkaTopic\/Pings_Topic: \/spec\/partitions must be >= 1/),
+        expect.stringMatching(/Kafka\/tributary: .*'"annotation"' does not exist in type 'IObjectMeta'/),
+        expect.stringMatching(
+          /KafkaTopic\/Pings_Topic: Type 'number' is not assignable to type 'string'. \(at "tier": 1/,
+        ),
       ]),
     );
   });
