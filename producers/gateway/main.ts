@@ -9,6 +9,7 @@ import { DEFAULT_HTTP_PORT, readGatewayConfig, SERVICE_NAME } from "./config.js"
 import { listenDualProtocol } from "./dual-protocol-server.js";
 import { PingCountReader } from "./ping-count-reader.js";
 import { pingServiceImpl } from "./ping-service.js";
+import { rpcMetrics } from "./rpc-metrics.js";
 
 runMain(SERVICE_NAME, async () => {
   const platform = await startPlatform({
@@ -26,6 +27,7 @@ runMain(SERVICE_NAME, async () => {
   const pool = openPool(config.databaseUrl);
 
   const connect = connectNodeAdapter({
+    interceptors: [rpcMetrics(platform.metrics)],
     routes: (router) => {
       router.service(
         PingService,
