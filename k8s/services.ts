@@ -1,5 +1,5 @@
-import * as gateway from "../producers/gateway/config.js";
 import * as pingCounter from "../processors/ping-counter/config.js";
+import * as gateway from "../producers/gateway/config.js";
 import * as pingsSink from "../sinks/pings/config.js";
 
 /** What every service's `config.ts` exports (beside its `main.ts`). */

@@ -34,8 +34,11 @@ ensure_npm_packages() {
   local stamp="node_modules/.tributary-lock-hash" want
   want=$(sha256sum package-lock.json | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
-  log "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund >/dev/null
+  # Not `npm ci`: the registry mirror of these machines serves no other platform's optional
+  # binaries (@biomejs/cli-darwin-*, ...), so the lockfile written here lacks them and npm 11's
+  # `npm ci` rejects it as out of sync. `npm install` still installs the locked versions.
+  log "installing npm packages (npm install, locked versions)"
+  npm install --no-audit --no-fund >/dev/null
   echo "$want" >"$stamp"
 }
 
