@@ -46,11 +46,11 @@ ensure_maven_artifacts() {
   mkdir -p "$STACK_LIB_DIR"
   if ! ls "$STACK_LIB_DIR/kafka/kafka_2.13-$KAFKA_VERSION.jar" >/dev/null 2>&1; then
     log "resolving Apache Kafka $KAFKA_VERSION from Maven Central"
-    mvn -q -B -f stack/pom.xml dependency:copy-dependencies -DoutputDirectory="$STACK_LIB_DIR/kafka"
+    mvn -q -B -Dstyle.color=never -f stack/pom.xml dependency:copy-dependencies -DoutputDirectory="$STACK_LIB_DIR/kafka"
   fi
   if [ ! -f "$STACK_LIB_DIR/apicurio/quarkus-run.jar" ]; then
     log "resolving Apicurio Registry from Maven Central"
-    mvn -q -B -f stack/pom.xml -Papicurio dependency:unpack -Dapicurio.dir="$STACK_LIB_DIR/apicurio"
+    mvn -q -B -Dstyle.color=never -f stack/pom.xml -Papicurio dependency:unpack -Dapicurio.dir="$STACK_LIB_DIR/apicurio"
   fi
 }
 
