@@ -29,4 +29,8 @@ bench-pings: bootstrap
 	@bash stack/stack.sh up
 	@source stack/env.sh && node dist/bench/pings-bench.js
 
-.PHONY: help bootstrap up down status test bench-pings
+bench-transactions: bootstrap
+	@bash stack/stack.sh up
+	@source stack/env.sh && node dist/bench/transactions-bench.js
+
+.PHONY: help bootstrap up down status test bench-pings bench-transactions

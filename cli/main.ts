@@ -9,6 +9,7 @@ import { count, ping } from "./ping-commands.js";
 import { produce } from "./produce-command.js";
 import { tail } from "./tail-command.js";
 import { createTopics, listTopics } from "./topics-command.js";
+import { TXN_USAGE, txnCommand } from "./txn-command.js";
 
 const USAGE = `tributary <command>
 
@@ -20,9 +21,11 @@ const USAGE = `tributary <command>
   ping [--timestamp-ms N] [--url U]      PingService/Ping (default url http://127.0.0.1:8080)
   count [--from T] [--to T] [--url U]    PingService/PingCount, per minute when --from is given
   replay <processor> --from earliest|<ISO time>   rebuild state into a fresh namespace, then switch
-`;
+${TXN_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
+  // These parse their own flags (cli/txn-command.ts).
+  if (argv[0] === "txn" || argv[0] === "mock-client") return txnCommand(argv);
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

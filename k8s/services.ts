@@ -1,6 +1,9 @@
+import * as callbackDispatcher from "../processors/callback-dispatcher/config.js";
 import * as pingCounter from "../processors/ping-counter/config.js";
+import * as transactionTimer from "../processors/transaction-timer/config.js";
 import * as gateway from "../producers/gateway/config.js";
 import * as pingsSink from "../sinks/pings/config.js";
+import * as transactionsSink from "../sinks/transactions/config.js";
 
 /** What every service's `config.ts` exports (beside its `main.ts`). */
 export interface ServiceConfigModule {
@@ -27,6 +30,9 @@ export const deployedServices: readonly DeployedService[] = [
   { dir: "producers/gateway", config: gateway },
   { dir: "processors/ping-counter", config: pingCounter },
   { dir: "sinks/pings", config: pingsSink },
+  { dir: "processors/transaction-timer", config: transactionTimer },
+  { dir: "processors/callback-dispatcher", config: callbackDispatcher },
+  { dir: "sinks/transactions", config: transactionsSink },
 ];
 
 /**

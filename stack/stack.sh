@@ -16,6 +16,9 @@ SERVICES=(
   "gateway|dist/producers/gateway/main.js|$GATEWAY_PORT"
   "ping-counter|dist/processors/ping-counter/main.js|$PING_COUNTER_PORT"
   "pings-sink|dist/sinks/pings/main.js|$PINGS_SINK_PORT"
+  "transaction-timer|dist/processors/transaction-timer/main.js|$TRANSACTION_TIMER_PORT"
+  "callback-dispatcher|dist/processors/callback-dispatcher/main.js|$CALLBACK_DISPATCHER_PORT"
+  "transactions-sink|dist/sinks/transactions/main.js|$TRANSACTIONS_SINK_PORT"
 )
 
 pid_file() { echo "$STACK_RUN_DIR/$1.pid"; }

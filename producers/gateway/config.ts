@@ -11,9 +11,26 @@ export interface GatewayConfig {
   readonly pingCountMaxMinutes: number;
   /** REDIS_COMMAND_TIMEOUT_MS: a PingCount read slower than this falls back to Postgres. Default 300. */
   readonly redisCommandTimeoutMs: number;
+  /** TRANSACTION_MAX_TIMEOUT_SECONDS: longest timeout a Start may ask for. Default 86400 (1 day). */
+  readonly transactionMaxTimeoutSeconds: number;
+  /** TRANSACTION_MAX_PAYLOAD_BYTES: largest Start payload (JSON text or bytes). Default 65536. */
+  readonly transactionMaxPayloadBytes: number;
+  /**
+   * TRANSACTION_LIST_PENDING_WAIT_MS: how long ListPending waits for the timer to apply every Start
+   * and Stop accepted before the call (read-your-writes), before answering with caught_up=false.
+   * Default 2000: the timer commits every 200 ms, so a healthy one needs far less.
+   */
+  readonly listPendingWaitMs: number;
 }
 
-export const GATEWAY_ENV_VARS = ["PING_MAX_FUTURE_MS", "PING_COUNT_MAX_MINUTES", "REDIS_COMMAND_TIMEOUT_MS"] as const;
+export const GATEWAY_ENV_VARS = [
+  "PING_MAX_FUTURE_MS",
+  "PING_COUNT_MAX_MINUTES",
+  "REDIS_COMMAND_TIMEOUT_MS",
+  "TRANSACTION_MAX_TIMEOUT_SECONDS",
+  "TRANSACTION_MAX_PAYLOAD_BYTES",
+  "TRANSACTION_LIST_PENDING_WAIT_MS",
+] as const;
 export const ENV_VARS: readonly string[] = [...platformEnvVars, ...GATEWAY_ENV_VARS];
 
 export function readGatewayConfig(env: EnvReader): GatewayConfig {
@@ -21,5 +38,8 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     pingMaxFutureMs: env.int("PING_MAX_FUTURE_MS", 86_400_000, { min: 0 }),
     pingCountMaxMinutes: env.int("PING_COUNT_MAX_MINUTES", 44_640, { min: 1, max: 1_000_000 }),
     redisCommandTimeoutMs: env.int("REDIS_COMMAND_TIMEOUT_MS", 300, { min: 10, max: 60_000 }),
+    transactionMaxTimeoutSeconds: env.int("TRANSACTION_MAX_TIMEOUT_SECONDS", 86_400, { min: 1, max: 31_536_000 }),
+    transactionMaxPayloadBytes: env.int("TRANSACTION_MAX_PAYLOAD_BYTES", 65_536, { min: 0, max: 900_000 }),
+    listPendingWaitMs: env.int("TRANSACTION_LIST_PENDING_WAIT_MS", 2_000, { min: 0, max: 60_000 }),
   };
 }

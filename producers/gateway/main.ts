@@ -1,5 +1,6 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { PingService } from "../../gen/ping/v1/ping_service_pb.js";
+import { TransactionService } from "../../gen/transactions/v1/transaction_service_pb.js";
 import { runMain } from "../../runtime/lifecycle/run-main.js";
 import { handleOpsRoute } from "../../runtime/observability/ops-routes.js";
 import { startPlatform } from "../../runtime/platform.js";
@@ -7,15 +8,17 @@ import { openPool } from "../../runtime/state/pg-pool.js";
 import { connectRedis } from "../../runtime/state/redis-connection.js";
 import { DEFAULT_HTTP_PORT, readGatewayConfig, SERVICE_NAME } from "./config.js";
 import { listenDualProtocol } from "./dual-protocol-server.js";
+import { PendingTransactionsReader } from "./pending-transactions-reader.js";
 import { PingCountReader } from "./ping-count-reader.js";
 import { pingServiceImpl } from "./ping-service.js";
 import { rpcMetrics } from "./rpc-metrics.js";
+import { transactionServiceImpl } from "./transaction-service.js";
 
 runMain(SERVICE_NAME, async () => {
   const platform = await startPlatform({
     serviceName: SERVICE_NAME,
     defaultHttpPort: DEFAULT_HTTP_PORT,
-    topics: ["pings"],
+    topics: ["pings", "transactions"],
   });
   const { log, shutdown, config } = platform;
   const gatewayConfig = readGatewayConfig(platform.env);
@@ -36,6 +39,23 @@ runMain(SERVICE_NAME, async () => {
           codec: platform.codec,
           pingsTopic: platform.topic("pings"),
           counts: new PingCountReader(redis, pool, log, config.stateNamespace),
+          config: gatewayConfig,
+        }),
+      );
+      router.service(
+        TransactionService,
+        transactionServiceImpl({
+          producer,
+          codec: platform.codec,
+          transactionsTopic: platform.topic("transactions"),
+          pending: new PendingTransactionsReader(
+            redis,
+            platform.kafka,
+            platform.topic("transactions"),
+            config.stateNamespace,
+            gatewayConfig.listPendingWaitMs,
+            log,
+          ),
           config: gatewayConfig,
         }),
       );

@@ -125,10 +125,23 @@ export class KafkaAdapter {
   }
 
   async partitionOffsets(topic: string): Promise<PartitionOffsets[]> {
-    const offsets = await (await this.#adminClient()).fetchTopicOffsets(topic);
-    return offsets
-      .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
-      .sort((a, b) => a.partition - b.partition);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const offsets = await (await this.#adminClient()).fetchTopicOffsets(topic);
+        return offsets
+          .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
+          .sort((a, b) => a.partition - b.partition);
+      } catch (err) {
+        // kafkajs sometimes gets an empty ListOffsets answer and fails with a TypeError
+        // ("Cannot destructure property 'partitions' of 'low.pop(...)'"); asking again works.
+        // Untranslated, that TypeError is "unrecoverable" to kafkajs and kills a consumer for good.
+        if (err instanceof TypeError && attempt < 3) {
+          await new Promise((r) => setTimeout(r, 50 * attempt));
+          continue;
+        }
+        throw translate(err);
+      }
+    }
   }
 
   /** First offset of each partition whose record timestamp is >= timestampMs (or the end). */
@@ -445,9 +458,14 @@ export class RecordConsumer {
         await payload.heartbeat();
       },
     });
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       if (options.signal.aborted) resolve();
       options.signal.addEventListener("abort", () => resolve(), { once: true });
+      // kafkajs restarts after retriable failures by itself; after any other it stops consuming
+      // for good while the process lives on. Fail instead, so the service exits and is restarted.
+      this.#consumer.on(this.#consumer.events.CRASH, (event) => {
+        if (!event.payload.restart) reject(translate(event.payload.error));
+      });
     });
   }
 

@@ -5,7 +5,7 @@ describe("DeadlineHeap", () => {
   it("pops in due order, ties in insertion order", () => {
     const heap = new DeadlineHeap<string>();
     const due = [50, 10, 30, 10, 70, 20, 30, 0];
-    due.forEach((d, i) => heap.push(d, `${d}#${i}`));
+    for (const [i, d] of due.entries()) heap.push(d, `${d}#${i}`);
     const out: string[] = [];
     while (heap.size > 0) out.push(heap.pop() ?? "");
     expect(out).toEqual(["0#7", "10#1", "10#3", "20#5", "30#2", "30#6", "50#0", "70#4"]);

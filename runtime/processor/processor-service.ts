@@ -18,11 +18,22 @@ export function processorTuningVars(prefix: string): string[] {
   return [`${prefix}_GROUP_ID`, `${prefix}_FLUSH_RECORDS`, `${prefix}_FLUSH_INTERVAL_MS`];
 }
 
-export function readProcessorTuning(platform: Platform, prefix: string, defaultGroup: string): ProcessorTuning {
+export function readProcessorTuning(
+  platform: Platform,
+  prefix: string,
+  defaultGroup: string,
+  defaults: { flushEveryRecords: number; flushIntervalMs: number } = { flushEveryRecords: 1000, flushIntervalMs: 1000 },
+): ProcessorTuning {
   return {
     groupId: platform.env.string(`${prefix}_GROUP_ID`, defaultGroup),
-    flushEveryRecords: platform.env.int(`${prefix}_FLUSH_RECORDS`, 1000, { min: 1, max: 1_000_000 }),
-    flushIntervalMs: platform.env.int(`${prefix}_FLUSH_INTERVAL_MS`, 1000, { min: 1, max: 600_000 }),
+    flushEveryRecords: platform.env.int(`${prefix}_FLUSH_RECORDS`, defaults.flushEveryRecords, {
+      min: 1,
+      max: 1_000_000,
+    }),
+    flushIntervalMs: platform.env.int(`${prefix}_FLUSH_INTERVAL_MS`, defaults.flushIntervalMs, {
+      min: 1,
+      max: 600_000,
+    }),
   };
 }
 

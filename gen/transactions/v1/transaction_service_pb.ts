@@ -12,13 +12,15 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file transactions/v1/transaction_service.proto.
  */
 export const file_transactions_v1_transaction_service: GenFile = /*@__PURE__*/
-  fileDesc("Cil0cmFuc2FjdGlvbnMvdjEvdHJhbnNhY3Rpb25fc2VydmljZS5wcm90bxIPdHJhbnNhY3Rpb25zLnYxIsEBCgxTdGFydFJlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJEhgKEHRyYW5zYWN0aW9uX3R5cGUYAiABKAkSFgoOdHJhbnNhY3Rpb25faWQYAyABKAkSFwoPY2FsbGJhY2tfdGFyZ2V0GAQgASgJEhYKDHBheWxvYWRfanNvbhgFIAEoCUgAEhcKDXBheWxvYWRfYnl0ZXMYBiABKAxIABIXCg90aW1lb3V0X3NlY29uZHMYByABKAVCCQoHcGF5bG9hZCI8Cg1TdGFydFJlc3BvbnNlEhYKDnRyYW5zYWN0aW9uX2lkGAEgASgJEhMKC2RlYWRsaW5lX21zGAIgASgDIiUKC1N0b3BSZXF1ZXN0EhYKDnRyYW5zYWN0aW9uX2lkGAEgASgJIiYKDFN0b3BSZXNwb25zZRIWCg50cmFuc2FjdGlvbl9pZBgBIAEoCSInChJMaXN0UGVuZGluZ1JlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJIksKE0xpc3RQZW5kaW5nUmVzcG9uc2USNAoHcGVuZGluZxgBIAMoCzIjLnRyYW5zYWN0aW9ucy52MS5UcmFuc2FjdGlvblN0YXJ0ZWQiEwoRT25UaW1lb3V0UmVzcG9uc2Uy+wEKElRyYW5zYWN0aW9uU2VydmljZRJGCgVTdGFydBIdLnRyYW5zYWN0aW9ucy52MS5TdGFydFJlcXVlc3QaHi50cmFuc2FjdGlvbnMudjEuU3RhcnRSZXNwb25zZRJDCgRTdG9wEhwudHJhbnNhY3Rpb25zLnYxLlN0b3BSZXF1ZXN0Gh0udHJhbnNhY3Rpb25zLnYxLlN0b3BSZXNwb25zZRJYCgtMaXN0UGVuZGluZxIjLnRyYW5zYWN0aW9ucy52MS5MaXN0UGVuZGluZ1JlcXVlc3QaJC50cmFuc2FjdGlvbnMudjEuTGlzdFBlbmRpbmdSZXNwb25zZTJoCg9DYWxsYmFja1NlcnZpY2USVQoJT25UaW1lb3V0EiQudHJhbnNhY3Rpb25zLnYxLlRyYW5zYWN0aW9uVGltZWRPdXQaIi50cmFuc2FjdGlvbnMudjEuT25UaW1lb3V0UmVzcG9uc2ViBnByb3RvMw", [file_transactions_v1_transaction_event]);
+  fileDesc("Cil0cmFuc2FjdGlvbnMvdjEvdHJhbnNhY3Rpb25fc2VydmljZS5wcm90bxIPdHJhbnNhY3Rpb25zLnYxIsEBCgxTdGFydFJlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJEhgKEHRyYW5zYWN0aW9uX3R5cGUYAiABKAkSFgoOdHJhbnNhY3Rpb25faWQYAyABKAkSFwoPY2FsbGJhY2tfdGFyZ2V0GAQgASgJEhYKDHBheWxvYWRfanNvbhgFIAEoCUgAEhcKDXBheWxvYWRfYnl0ZXMYBiABKAxIABIXCg90aW1lb3V0X3NlY29uZHMYByABKAVCCQoHcGF5bG9hZCI8Cg1TdGFydFJlc3BvbnNlEhYKDnRyYW5zYWN0aW9uX2lkGAEgASgJEhMKC2RlYWRsaW5lX21zGAIgASgDIiUKC1N0b3BSZXF1ZXN0EhYKDnRyYW5zYWN0aW9uX2lkGAEgASgJIiYKDFN0b3BSZXNwb25zZRIWCg50cmFuc2FjdGlvbl9pZBgBIAEoCSInChJMaXN0UGVuZGluZ1JlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJIl4KE0xpc3RQZW5kaW5nUmVzcG9uc2USNAoHcGVuZGluZxgBIAMoCzIjLnRyYW5zYWN0aW9ucy52MS5UcmFuc2FjdGlvblN0YXJ0ZWQSEQoJY2F1Z2h0X3VwGAIgASgIIhMKEU9uVGltZW91dFJlc3BvbnNlMvsBChJUcmFuc2FjdGlvblNlcnZpY2USRgoFU3RhcnQSHS50cmFuc2FjdGlvbnMudjEuU3RhcnRSZXF1ZXN0Gh4udHJhbnNhY3Rpb25zLnYxLlN0YXJ0UmVzcG9uc2USQwoEU3RvcBIcLnRyYW5zYWN0aW9ucy52MS5TdG9wUmVxdWVzdBodLnRyYW5zYWN0aW9ucy52MS5TdG9wUmVzcG9uc2USWAoLTGlzdFBlbmRpbmcSIy50cmFuc2FjdGlvbnMudjEuTGlzdFBlbmRpbmdSZXF1ZXN0GiQudHJhbnNhY3Rpb25zLnYxLkxpc3RQZW5kaW5nUmVzcG9uc2UyaAoPQ2FsbGJhY2tTZXJ2aWNlElUKCU9uVGltZW91dBIkLnRyYW5zYWN0aW9ucy52MS5UcmFuc2FjdGlvblRpbWVkT3V0GiIudHJhbnNhY3Rpb25zLnYxLk9uVGltZW91dFJlc3BvbnNlYgZwcm90bzM", [file_transactions_v1_transaction_event]);
 
 /**
  * @generated from message transactions.v1.StartRequest
  */
 export type StartRequest = Message<"transactions.v1.StartRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string client_id = 1;
    */
   clientId: string;
@@ -29,11 +31,15 @@ export type StartRequest = Message<"transactions.v1.StartRequest"> & {
   transactionType: string;
 
   /**
+   * Required; also the record key, so the Start and its Stop stay ordered.
+   *
    * @generated from field: string transaction_id = 3;
    */
   transactionId: string;
 
   /**
+   * http(s)://host/path (webhook, JSON POST) or connect+http(s)://host:port (CallbackService).
+   *
    * @generated from field: string callback_target = 4;
    */
   callbackTarget: string;
@@ -56,6 +62,8 @@ export type StartRequest = Message<"transactions.v1.StartRequest"> & {
   } | { case: undefined; value?: undefined };
 
   /**
+   * > 0 and at most the gateway's TRANSACTION_MAX_TIMEOUT_SECONDS.
+   *
    * @generated from field: int32 timeout_seconds = 7;
    */
   timeoutSeconds: number;
@@ -78,6 +86,8 @@ export type StartResponse = Message<"transactions.v1.StartResponse"> & {
   transactionId: string;
 
   /**
+   * Event time of the Start plus the timeout, milliseconds since the Unix epoch.
+   *
    * @generated from field: int64 deadline_ms = 2;
    */
   deadlineMs: bigint;
@@ -149,6 +159,14 @@ export type ListPendingResponse = Message<"transactions.v1.ListPendingResponse">
    * @generated from field: repeated transactions.v1.TransactionStarted pending = 1;
    */
   pending: TransactionStarted[];
+
+  /**
+   * True when the timer had applied every Start and Stop accepted before this call; false when it
+   * was still behind after the gateway's bounded wait (the list may then be stale).
+   *
+   * @generated from field: bool caught_up = 2;
+   */
+  caughtUp: boolean;
 };
 
 /**
@@ -172,10 +190,14 @@ export const OnTimeoutResponseSchema: GenMessage<OnTimeoutResponse> = /*@__PURE_
   messageDesc(file_transactions_v1_transaction_service, 6);
 
 /**
+ * Front door of the transactions flow: Connect, gRPC and gRPC-Web on the gateway's port.
+ *
  * @generated from service transactions.v1.TransactionService
  */
 export const TransactionService: GenService<{
   /**
+   * Writes a Start to the `transactions` topic (key: transaction id); answers once acknowledged.
+   *
    * @generated from rpc transactions.v1.TransactionService.Start
    */
   start: {
@@ -184,6 +206,8 @@ export const TransactionService: GenService<{
     output: typeof StartResponseSchema;
   },
   /**
+   * Writes a Stop; a Stop for an unknown or already timed-out transaction is recorded, not an error.
+   *
    * @generated from rpc transactions.v1.TransactionService.Stop
    */
   stop: {
@@ -192,6 +216,8 @@ export const TransactionService: GenService<{
     output: typeof StopResponseSchema;
   },
   /**
+   * Transactions of a client whose timer is still running, read from the timer's state.
+   *
    * @generated from rpc transactions.v1.TransactionService.ListPending
    */
   listPending: {

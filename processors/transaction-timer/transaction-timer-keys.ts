@@ -1,0 +1,60 @@
+import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
+import { type TransactionStarted, TransactionStartedSchema } from "../../gen/transactions/v1/transaction_event_pb.js";
+import type { TimerKeys } from "../../runtime/processor/timer-logic.js";
+import { offsetsKey } from "../../runtime/state/redis-state-store.js";
+
+/**
+ * Dragonfly layout of the transaction timer (namespace prefix first, "" when live):
+ *   txn:pending:<partition>    hash   transaction id → pending Start (JSON, see PendingTransaction)
+ *   txn:deadlines:<partition>  zset   transaction id scored by deadline (event time, ms)
+ *   txn:client:<client id>     hash   transaction id → partition, for ListPending
+ *   txn:watermarks             hash   partition → largest event time applied
+ *   tributary:offsets:transaction-timer  hash  <topic>:<partition> → next offset
+ * Everything of a partition, its watermark and its offset change together in one Lua script.
+ */
+export const TRANSACTION_TIMER = "transaction-timer";
+
+export interface TransactionTimerKeys extends TimerKeys {
+  client(clientId: string): string;
+}
+
+export function transactionTimerKeys(namespace = ""): TransactionTimerKeys {
+  return {
+    offsets: offsetsKey(namespace, TRANSACTION_TIMER),
+    timers: (partition) => `${namespace}txn:pending:${partition}`,
+    deadlines: (partition) => `${namespace}txn:deadlines:${partition}`,
+    watermarks: `${namespace}txn:watermarks`,
+    client: (clientId) => `${namespace}txn:client:${clientId}`,
+  };
+}
+
+/** A Start whose timer is running. */
+export interface PendingTransaction {
+  readonly started: TransactionStarted;
+  /** Event time of the Start. */
+  readonly startedAtMs: number;
+  readonly deadlineMs: number;
+}
+
+/** Stable across retries and re-emissions: one Start instance, one key. */
+export function idempotencyKey(transactionId: string, startedAtMs: number): string {
+  return `${transactionId}:${startedAtMs}`;
+}
+
+/** Readable JSON (the Start in its Protobuf JSON form), so `redis-cli HGET` shows what is pending. */
+export function encodePending(pending: PendingTransaction): string {
+  return JSON.stringify({
+    started: toJson(TransactionStartedSchema, pending.started),
+    startedAtMs: pending.startedAtMs,
+    deadlineMs: pending.deadlineMs,
+  });
+}
+
+export function decodePending(encoded: string): PendingTransaction {
+  const raw = JSON.parse(encoded) as { started: JsonValue; startedAtMs: number; deadlineMs: number };
+  return {
+    started: fromJson(TransactionStartedSchema, raw.started),
+    startedAtMs: Number(raw.startedAtMs),
+    deadlineMs: Number(raw.deadlineMs),
+  };
+}
