@@ -1,32 +1,47 @@
-import { replayTargets } from "../processors/replay-targets.js";
+import type { Redis } from "ioredis";
 import { runReplay } from "../runtime/replay/run-replay.js";
 import { connectRedis } from "../runtime/state/redis-connection.js";
 import { cliContext } from "./cli-context.js";
+import { replayTarget, replayTargetNames } from "./replay-targets.js";
 
-/** `replay <processor> --from earliest|<ISO time>`. */
+/**
+ * `replay <processor> --from earliest|<ISO time>`. The live processor's consumer group (whose
+ * offsets a Postgres switch replaces) is read from the same variable the processor reads,
+ * e.g. PINGS_SINK_GROUP_ID, defaulting to the processor name.
+ */
 export async function replayCommand(processor: string | undefined, from: string, signal: AbortSignal): Promise<number> {
-  const target = processor === undefined ? undefined : replayTargets[processor];
-  if (target === undefined) {
-    throw new Error(`replay needs one of: ${Object.keys(replayTargets).join(", ")} (got ${processor ?? "nothing"})`);
-  }
   const ctx = cliContext();
-  const redis = connectRedis(ctx.config.redisUrl);
+  let redis: Redis | undefined;
+  const target =
+    processor === undefined
+      ? undefined
+      : replayTarget(processor, {
+          redis: () => {
+            redis ??= connectRedis(ctx.config.redisUrl);
+            return redis;
+          },
+          liveNamespace: ctx.config.stateNamespace,
+          databaseUrl: ctx.config.databaseUrl,
+          log: ctx.log,
+          groupOf: (name) => ctx.env.string(`${name.toUpperCase().replace(/-/g, "_")}_GROUP_ID`, name),
+        });
   try {
+    if (target === undefined) {
+      throw new Error(`replay needs one of: ${replayTargetNames.join(", ")} (got ${processor ?? "nothing"})`);
+    }
     const result = await runReplay({
       target,
       kafka: ctx.kafka,
       codec: ctx.codec,
-      redis,
       log: ctx.log,
       topicPrefix: ctx.config.topicPrefix,
-      liveNamespace: ctx.config.stateNamespace,
       from,
       signal,
     });
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return result.switched ? 0 : 130;
   } finally {
-    redis.disconnect();
+    redis?.disconnect();
     await ctx.close();
   }
 }

@@ -1,11 +1,9 @@
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import { topicSpec } from "../catalog/catalog.js";
 import type { KafkaAdapter } from "../kafka/kafka-adapter.js";
 import type { Logger } from "../observability/logger.js";
 import { ProjectionRunner } from "../processor/run-projection.js";
 import type { TopicCodec } from "../serde/topic-codec.js";
-import { SWITCH_SCRIPT } from "../state/redis-commit-script.js";
 import { ProgressBar } from "./progress-bar.js";
 import type { AnyReplayTarget } from "./replay-target.js";
 
@@ -13,11 +11,8 @@ export interface ReplayOptions {
   readonly target: AnyReplayTarget;
   readonly kafka: KafkaAdapter;
   readonly codec: TopicCodec;
-  readonly redis: Redis;
   readonly log: Logger;
   readonly topicPrefix: string;
-  /** The live namespace (STATE_NAMESPACE) whose keys are replaced at the end. */
-  readonly liveNamespace: string;
   /** "earliest" or an ISO-8601 time: where the rebuilt state starts. */
   readonly from: string;
   readonly signal: AbortSignal;
@@ -27,20 +22,20 @@ export interface ReplayOptions {
 
 export interface ReplayResult {
   readonly records: number;
-  readonly namespace: string;
+  readonly replayId: string;
   readonly switched: boolean;
 }
 
 /**
  * Flink-style replay: rebuilds a processor's state from its topic into a fresh namespace while
- * the live state keeps serving, then, once caught up with the end offsets, renames the rebuilt
- * keys over the live ones in one Lua script. The live processor notices the new offsets through
- * its compare-and-set and continues from them, so nothing is lost or counted twice.
+ * the live state keeps serving, then, once caught up with the end offsets, replaces the live
+ * state and offsets by the rebuilt ones in one atomic step (see the ReplayTarget kinds). The live
+ * processor notices the new offsets through its compare-and-set and continues from them, so
+ * nothing is lost or counted twice.
  */
 export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
-  const { target, kafka, codec, redis, log } = options;
+  const { target, kafka, codec, log } = options;
   const replayId = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
-  const namespace = `${options.liveNamespace}replay:${replayId}:`;
   const spec = topicSpec(target.projection.topic);
   const topic = `${options.topicPrefix}${spec.name}`;
   const startAt = await startOffsets(kafka, topic, options.from);
@@ -55,9 +50,10 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   options.signal.addEventListener("abort", () => controller.abort(), { once: true });
   const producer = kafka.createProducer();
   await producer.connect();
+  const state = await target.open(replayId);
   const runner = new ProjectionRunner({
     projection: target.projection,
-    store: target.store(redis, namespace),
+    store: state.store,
     kafka,
     codec,
     producer,
@@ -85,20 +81,17 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     await producer.disconnect();
   }
   if (options.signal.aborted) {
-    await deleteKeys(redis, target.keys(namespace));
+    await state.discard();
     progress.finish(done(), total, "replay cancelled; live state untouched");
-    return { records: done(), namespace, switched: false };
+    return { records: done(), replayId, switched: false };
   }
-  const live = target.keys(options.liveNamespace);
-  const rebuilt = target.keys(namespace);
-  const pairs = [rebuilt.offsets, live.offsets, ...rebuilt.state.flatMap((key, i) => [key, live.state[i] ?? key])];
-  await redis.eval(SWITCH_SCRIPT, pairs.length, ...pairs);
+  await state.switchOver();
   progress.finish(
     done(),
     Math.max(total, done()),
     `replay switched: live state of ${target.projection.name} rebuilt from ${options.from}`,
   );
-  return { records: done(), namespace, switched: true };
+  return { records: done(), replayId, switched: true };
 }
 
 async function startOffsets(kafka: KafkaAdapter, topic: string, from: string): Promise<Map<number, number>> {
@@ -106,8 +99,4 @@ async function startOffsets(kafka: KafkaAdapter, topic: string, from: string): P
   const time = Date.parse(from);
   if (Number.isNaN(time)) throw new Error(`--from must be "earliest" or an ISO-8601 time, got "${from}"`);
   return kafka.offsetsForTimestamp(topic, time);
-}
-
-async function deleteKeys(redis: Redis, keys: { offsets: string; state: readonly string[] }): Promise<void> {
-  await redis.del(keys.offsets, ...keys.state);
 }

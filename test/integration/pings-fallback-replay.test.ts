@@ -169,4 +169,56 @@ describe("PingCount fallback and replay", () => {
       redis.disconnect();
     }
   });
+
+  it("replays the Postgres projection into a fresh schema and swaps it in one transaction", async () => {
+    const countRows = async () =>
+      Number((await queryOne<{ n: string }>(databaseUrl, "SELECT count(*) AS n FROM pings"))?.n);
+    const offsetsSum = async () =>
+      Number(
+        (
+          await queryOne<{ n: string }>(
+            databaseUrl,
+            "SELECT coalesce(sum(next_offset), 0) AS n FROM tributary_offsets WHERE consumer = $1",
+            [`${id}-sink`],
+          )
+        )?.n,
+      );
+    await waitUntil(async () => (await countRows()) === pings + 10, {
+      timeoutMs: 20_000,
+      describe: () => "sink behind",
+    });
+    const before = await queryOne<{ digest: string }>(
+      databaseUrl,
+      "SELECT md5(string_agg(id::text || pinged_at::text, ',' ORDER BY id)) AS digest FROM pings",
+    );
+    const offsetsBefore = await offsetsSum();
+    const env = { TOPIC_PREFIX: prefix, DATABASE_URL: databaseUrl, PINGS_SINK_GROUP_ID: `${id}-sink` };
+    const replay = await runCli(["replay", "pings-sink", "--from", "earliest"], env);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.stderr).toMatch(/replay pings-sink \[#+\] 100\.0% 610\/610 records/);
+    const after = await queryOne<{ digest: string }>(
+      databaseUrl,
+      "SELECT md5(string_agg(id::text || pinged_at::text, ',' ORDER BY id)) AS digest FROM pings",
+    );
+    expect(after?.digest).toBe(before?.digest);
+    expect(await offsetsSum()).toBe(offsetsBefore);
+    const leftovers = await queryOne<{ n: string }>(
+      databaseUrl,
+      "SELECT count(*) AS n FROM pg_namespace WHERE nspname LIKE 'replay_%'",
+    );
+    expect(Number(leftovers?.n)).toBe(0);
+    // The live sink keeps writing on top of the swapped rows.
+    const gateway = services[0];
+    if (gateway === undefined) throw new Error("gateway missing");
+    await runPingLoad({
+      baseUrl: `http://127.0.0.1:${gateway.port}`,
+      total: 5,
+      concurrency: 1,
+      timestampOf: () => minute0 * 60_000,
+    });
+    await waitUntil(async () => (await countRows()) === pings + 15, {
+      timeoutMs: 20_000,
+      describe: async () => `rows ${await countRows()}`,
+    });
+  });
 });
