@@ -8,6 +8,7 @@ import type { TopicCodec } from "../../runtime/serde/topic-codec.js";
 import type { GatewayConfig } from "./config.js";
 import type { PingCountReader } from "./ping-count-reader.js";
 import { toConnectError } from "./to-connect-error.js";
+import { traceHeaders } from "./trace-context.js";
 
 export interface PingServiceDeps {
   readonly producer: RecordProducer;
@@ -21,7 +22,7 @@ export interface PingServiceDeps {
 export function pingServiceImpl(deps: PingServiceDeps): ServiceImpl<typeof PingService> {
   const now = deps.now ?? Date.now;
   return {
-    async ping(req) {
+    async ping(req, ctx) {
       const timestampMs = Number(req.timestampMs);
       if (timestampMs === 0) throw invalid("timestamp_ms", "is required (milliseconds since the Unix epoch)");
       if (timestampMs < 0) throw invalid("timestamp_ms", `must be > 0, got ${req.timestampMs}`);
@@ -34,6 +35,7 @@ export function pingServiceImpl(deps: PingServiceDeps): ServiceImpl<typeof PingS
         PingRecordedSchema,
         create(PingRecordedSchema, { id, timestampMs: req.timestampMs, acceptedAtMs: BigInt(now()) }),
         id,
+        traceHeaders(ctx),
       );
       try {
         // The record timestamp stays the producer's clock: retention works on it, and a ping dated 1974

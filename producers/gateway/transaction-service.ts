@@ -9,6 +9,7 @@ import type { TopicCodec } from "../../runtime/serde/topic-codec.js";
 import type { GatewayConfig } from "./config.js";
 import type { PendingTransactionsReader } from "./pending-transactions-reader.js";
 import { toConnectError } from "./to-connect-error.js";
+import { traceHeaders } from "./trace-context.js";
 
 export interface TransactionServiceDeps {
   readonly producer: RecordProducer;
@@ -31,12 +32,17 @@ const MAX_ID_CHARS = 256;
 export function transactionServiceImpl(deps: TransactionServiceDeps): ServiceImpl<typeof TransactionService> {
   const now = deps.now ?? Date.now;
   const { config } = deps;
-  const write = async (transactionId: string, event: Parameters<typeof create<typeof TransactionEventSchema>>[1]) => {
+  const write = async (
+    transactionId: string,
+    event: Parameters<typeof create<typeof TransactionEventSchema>>[1],
+    headers: Record<string, string>,
+  ) => {
     const record = deps.codec.encode(
       deps.transactionsTopic,
       TransactionEventSchema,
       create(TransactionEventSchema, event),
       transactionId,
+      headers,
     );
     try {
       await deps.producer.send(deps.transactionsTopic, record);
@@ -45,7 +51,7 @@ export function transactionServiceImpl(deps: TransactionServiceDeps): ServiceImp
     }
   };
   return {
-    async start(req) {
+    async start(req, ctx) {
       requireId("client_id", req.clientId);
       requireId("transaction_id", req.transactionId);
       if (req.timeoutSeconds <= 0) throw invalid("timeout_seconds", `must be > 0, got ${req.timeoutSeconds}`);
@@ -62,28 +68,36 @@ export function transactionServiceImpl(deps: TransactionServiceDeps): ServiceImp
       }
       checkPayload(req.payload, config.transactionMaxPayloadBytes);
       const eventTimeMs = now();
-      await write(req.transactionId, {
-        eventTimeMs: BigInt(eventTimeMs),
-        event: {
-          case: "started",
-          value: create(TransactionStartedSchema, {
-            clientId: req.clientId,
-            transactionType: req.transactionType,
-            transactionId: req.transactionId,
-            callbackTarget: req.callbackTarget,
-            payload: req.payload,
-            timeoutSeconds: req.timeoutSeconds,
-          }),
+      await write(
+        req.transactionId,
+        {
+          eventTimeMs: BigInt(eventTimeMs),
+          event: {
+            case: "started",
+            value: create(TransactionStartedSchema, {
+              clientId: req.clientId,
+              transactionType: req.transactionType,
+              transactionId: req.transactionId,
+              callbackTarget: req.callbackTarget,
+              payload: req.payload,
+              timeoutSeconds: req.timeoutSeconds,
+            }),
+          },
         },
-      });
+        traceHeaders(ctx),
+      );
       return { transactionId: req.transactionId, deadlineMs: BigInt(eventTimeMs + req.timeoutSeconds * 1000) };
     },
-    async stop(req) {
+    async stop(req, ctx) {
       requireId("transaction_id", req.transactionId);
-      await write(req.transactionId, {
-        eventTimeMs: BigInt(now()),
-        event: { case: "stopped", value: { transactionId: req.transactionId } },
-      });
+      await write(
+        req.transactionId,
+        {
+          eventTimeMs: BigInt(now()),
+          event: { case: "stopped", value: { transactionId: req.transactionId } },
+        },
+        traceHeaders(ctx),
+      );
       return { transactionId: req.transactionId };
     },
     async listPending(req) {

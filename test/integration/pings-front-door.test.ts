@@ -6,7 +6,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { PingService } from "../../gen/ping/v1/ping_service_pb.js";
-import { runCommand } from "../helpers/run-command.js";
+import { runCli, runCommand } from "../helpers/run-command.js";
 import { repoRoot, stackEnv } from "../helpers/stack-env.js";
 import { waitUntil } from "../helpers/wait-until.js";
 
@@ -116,6 +116,28 @@ describe("clients that are not ours", () => {
     const client = createClient(PingService, createGrpcWebTransport({ baseUrl: gateway, httpVersion: "1.1" }));
     const response = await client.ping({ timestampMs: 1728926360000n });
     expect(response.timestampMs).toBe(1728926360000n);
+  });
+});
+
+describe("trace context", () => {
+  it("carries the caller's W3C trace id into the record headers and echoes a traceparent", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const response = await fetch(`${gateway}/ping.v1.PingService/Ping`, {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      body: '{"timestamp_ms": 1728926370000}',
+    });
+    const echoed = response.headers.get("traceparent") ?? "";
+    expect(echoed).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    const { id, partition } = (await response.json()) as { id: string; partition?: number };
+    const tail = await runCli(["tail", "pings", "--from", "beginning"]);
+    const record = tail.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { key: string; partition: number; headers: Record<string, string> })
+      .find((r) => r.key === id);
+    expect(record?.partition).toBe(partition ?? 0);
+    expect(record?.headers.traceparent).toBe(echoed);
   });
 });
 
