@@ -1,8 +1,7 @@
 import type { Message } from "@bufbuild/protobuf";
 import { topicSpec } from "../catalog/catalog.js";
-import { errorMessage } from "../errors.js";
-import { startOpsServer } from "../observability/ops-server.js";
 import type { Platform } from "../platform.js";
+import { runConsumerService } from "./consumer-service.js";
 import type { OffsetSafeStore } from "./offset-safe-store.js";
 import type { Projection } from "./projection.js";
 import { ProjectionRunner } from "./run-projection.js";
@@ -48,17 +47,9 @@ export async function runProcessorService<M extends Message, B>(
   tuning: ProcessorTuning,
   isReady: () => boolean = () => true,
 ): Promise<void> {
-  const { log, shutdown, kafka, codec, config } = platform;
+  const { log, shutdown, kafka, codec } = platform;
   const producer = kafka.createProducer();
   await producer.connect();
-  let consuming = false;
-  const ops = await startOpsServer({
-    host: config.httpHost,
-    port: config.httpPort,
-    registry: platform.metrics,
-    readiness: () => ({ ok: consuming && isReady(), detail: consuming ? "" : "joining consumer group" }),
-  });
-  shutdown.onShutdown("ops-server", () => ops.close());
   shutdown.onShutdown("dlq-producer", () => producer.disconnect());
   const spec = topicSpec(projection.topic);
   const runner = new ProjectionRunner({
@@ -76,19 +67,5 @@ export async function runProcessorService<M extends Message, B>(
     log,
     metrics: platform.metrics,
   });
-  log.info({ port: ops.port, ...tuning }, `${projection.name} started`);
-  consuming = true;
-  const running = runner.run();
-  // Registered last, so it runs first on shutdown: the final flush still has its store and DLQ
-  // producer; they close after it.
-  shutdown.onShutdown("consumer", () => running.catch(() => undefined));
-  try {
-    await running;
-  } catch (err) {
-    log.error({ err: errorMessage(err) }, `${projection.name} stopped on error`);
-    process.exitCode = 1;
-    await shutdown.trigger("fatal error");
-    return;
-  }
-  await shutdown.trigger("consumer finished");
+  await runConsumerService(platform, projection.name, () => runner.run(), isReady, { ...tuning });
 }

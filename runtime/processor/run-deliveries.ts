@@ -16,6 +16,7 @@ import { sendToDeadLetter } from "./dead-letter.js";
 import { DeadlineHeap } from "./deadline-heap.js";
 import type { OffsetSafeStore, PartitionChunk } from "./offset-safe-store.js";
 import { type RetrySchedule, retryDelayMs } from "./retry-schedule.js";
+import { runSerializedConsumer } from "./serialized-consumer.js";
 
 /** Result of one attempt. Handlers never throw: every failure is an outcome with a retry decision. */
 export type AttemptOutcome =
@@ -146,40 +147,35 @@ export class DeliveryRunner<M extends Message> {
   }
 
   async run(): Promise<void> {
-    const { kafka, groupId, signal, physicalTopic, flushIntervalMs } = this.#o;
-    const consumer = kafka.createConsumer({
-      groupId,
-      ...(this.#o.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.#o.sessionTimeoutMs }),
-    });
-    this.#consumer = consumer;
-    const flusher = setInterval(() => {
-      void this.#mutex.run(() => this.#flush()).catch((err: unknown) => this.#warn(err, "commit failed; retrying"));
-    }, flushIntervalMs);
     try {
-      await consumer.run({
-        topics: [physicalTopic],
-        fromBeginning: true,
-        signal,
-        onBatch: (batch) => this.#mutex.run(() => this.#accept(batch)),
-        onAssignment: (assigned) => {
-          void this.#mutex
-            .run(() => this.#assign(assigned.filter((a) => a.topic === physicalTopic).map((a) => a.partition)))
-            .catch((err: unknown) => this.#warn(err, "assignment failed"));
+      await runSerializedConsumer({
+        kafka: this.#o.kafka,
+        groupId: this.#o.groupId,
+        ...(this.#o.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.#o.sessionTimeoutMs }),
+        topic: this.#o.physicalTopic,
+        signal: this.#o.signal,
+        mutex: this.#mutex,
+        intervalMs: this.#o.flushIntervalMs,
+        onConsumer: (consumer) => {
+          this.#consumer = consumer;
         },
+        onBatch: (batch) => this.#accept(batch),
+        onInterval: () => this.#flush(),
+        onAssignment: (partitions) => this.#assign(partitions),
+        onStopped: async () => {
+          // Shutdown: no new attempts; running ones see the aborted signal and end unfinished (the
+          // next owner retries them); what finished is committed.
+          this.#stopping = true;
+          clearTimeout(this.#wake);
+          const deadline = this.#now() + 5_000;
+          while (this.#active > 0 && this.#now() < deadline) await new Promise((r) => setTimeout(r, 20));
+          await this.#mutex.run(() => this.#flush());
+        },
+        onError: (err, context) => this.#warn(err, context),
       });
-      // Shutdown: no new attempts; running ones see the aborted signal and end unfinished (the
-      // next owner retries them); what finished is committed.
-      this.#stopping = true;
-      clearTimeout(this.#wake);
-      const deadline = this.#now() + 5_000;
-      while (this.#active > 0 && this.#now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      clearInterval(flusher);
-      await this.#mutex.run(() => this.#flush());
     } finally {
       this.#stopping = true;
-      clearInterval(flusher);
       clearTimeout(this.#wake);
-      await consumer.disconnect().catch(() => undefined);
     }
   }
 

@@ -9,6 +9,7 @@ import { AsyncMutex } from "./async-mutex.js";
 import { sendToDeadLetter } from "./dead-letter.js";
 import type { OffsetSafeStore, PartitionChunk } from "./offset-safe-store.js";
 import type { Projection } from "./projection.js";
+import { runSerializedConsumer } from "./serialized-consumer.js";
 
 export interface ProjectionRunOptions<M extends Message, B> {
   readonly projection: Projection<M, B>;
@@ -83,37 +84,31 @@ export class ProjectionRunner<M extends Message, B> {
 
   /** Consumes until the signal aborts, then flushes what is buffered. */
   async run(): Promise<void> {
-    const { kafka, groupId, signal, flushIntervalMs } = this.#o;
-    const consumer = kafka.createConsumer({ groupId });
-    this.#consumer = consumer;
-    const timer = setInterval(
-      () => {
-        if (Date.now() - this.#lastCommitAt >= flushIntervalMs)
-          void this.flush().catch((err: unknown) => this.#fatal(err));
+    const { flushIntervalMs } = this.#o;
+    await runSerializedConsumer({
+      kafka: this.#o.kafka,
+      groupId: this.#o.groupId,
+      topic: this.#o.physicalTopic,
+      signal: this.#o.signal,
+      mutex: this.#mutex,
+      intervalMs: Math.max(5, Math.floor(flushIntervalMs / 4)),
+      onConsumer: (consumer) => {
+        this.#consumer = consumer;
       },
-      Math.max(5, Math.floor(flushIntervalMs / 4)),
-    );
-    try {
-      await consumer.run({
-        topics: [this.#o.physicalTopic],
-        fromBeginning: true,
-        signal,
-        onBatch: (batch) => this.#mutex.run(() => this.#accept(batch)),
-        onAssignment: (assigned) => {
-          void this.#mutex.run(async () => {
-            // Unflushed chunks may belong to partitions now owned elsewhere: drop them and
-            // re-read every position from the store on the next batch.
-            this.#log.info({ assigned: assigned.map((a) => a.partition) }, "partitions assigned");
-            this.#partitions.clear();
-            this.#buffered = 0;
-          });
-        },
-      });
-      await this.flush();
-    } finally {
-      clearInterval(timer);
-      await consumer.disconnect().catch(() => undefined);
-    }
+      onBatch: (batch) => this.#accept(batch),
+      onInterval: async () => {
+        if (Date.now() - this.#lastCommitAt >= flushIntervalMs) await this.#commit();
+      },
+      onAssignment: async (partitions) => {
+        // Unflushed chunks may belong to partitions now owned elsewhere: drop them and re-read
+        // every position from the store on the next batch.
+        this.#log.info({ assigned: partitions }, "partitions assigned");
+        this.#partitions.clear();
+        this.#buffered = 0;
+      },
+      onStopped: () => this.flush(),
+      onError: (err, context) => this.#log.error({ err: errorMessage(err) }, context),
+    });
   }
 
   get #log(): Logger {
@@ -235,9 +230,5 @@ export class ProjectionRunner<M extends Message, B> {
       );
     }
     this.#o.onProgress?.(progress);
-  }
-
-  #fatal(err: unknown): void {
-    this.#log.error({ err: errorMessage(err) }, "flush failed; will retry on next tick");
   }
 }

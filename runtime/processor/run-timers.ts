@@ -18,6 +18,7 @@ import { AsyncMutex } from "./async-mutex.js";
 import { sendToDeadLetter } from "./dead-letter.js";
 import type { PartitionChunk } from "./offset-safe-store.js";
 import { PartitionTimers } from "./partition-timers.js";
+import { runSerializedConsumer } from "./serialized-consumer.js";
 import type { TimerEntry, TimerKeys, TimerLogic, TimerTable } from "./timer-logic.js";
 
 export interface TimerRunOptions<M extends Message, V> {
@@ -126,32 +127,23 @@ export class TimerRunner<M extends Message, V> {
 
   /** Consumes until the signal aborts, then commits what is buffered. */
   async run(): Promise<void> {
-    const { kafka, groupId, signal, tickIntervalMs, physicalTopic } = this.#o;
-    const consumer = kafka.createConsumer({
-      groupId,
+    await runSerializedConsumer({
+      kafka: this.#o.kafka,
+      groupId: this.#o.groupId,
       ...(this.#o.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.#o.sessionTimeoutMs }),
+      topic: this.#o.physicalTopic,
+      signal: this.#o.signal,
+      mutex: this.#mutex,
+      intervalMs: this.#o.tickIntervalMs,
+      onConsumer: (consumer) => {
+        this.#consumer = consumer;
+      },
+      onBatch: (batch) => this.#accept(batch),
+      onInterval: () => this.#tick(),
+      onAssignment: (partitions) => this.#assign(partitions),
+      onStopped: () => this.#mutex.run(() => this.#commit()),
+      onError: (err, context) => this.#warn(err, context),
     });
-    this.#consumer = consumer;
-    const ticker = setInterval(() => {
-      void this.#mutex.run(() => this.#tick()).catch((err: unknown) => this.#warn(err, "timer tick failed"));
-    }, tickIntervalMs);
-    try {
-      await consumer.run({
-        topics: [physicalTopic],
-        fromBeginning: true,
-        signal,
-        onBatch: (batch) => this.#mutex.run(() => this.#accept(batch)),
-        onAssignment: (assigned) => {
-          const mine = assigned.filter((a) => a.topic === physicalTopic).map((a) => a.partition);
-          void this.#mutex.run(() => this.#assign(mine)).catch((err: unknown) => this.#warn(err, "assignment failed"));
-        },
-      });
-      clearInterval(ticker);
-      await this.#mutex.run(() => this.#commit());
-    } finally {
-      clearInterval(ticker);
-      await consumer.disconnect().catch(() => undefined);
-    }
   }
 
   /** Effective watermark of a partition (event time, ms); -Infinity before any record or tick. */
