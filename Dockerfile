@@ -11,7 +11,8 @@ COPY package.json package-lock.json ./
 # registry mirror lacks other platforms' optional binaries, which `npm ci` rejects.
 RUN npm install --no-audit --no-fund
 COPY . .
-RUN npm run build
+RUN npm run build \
+ && mkdir -p /app/sql && find . -path ./node_modules -prune -o -path '*/migrations/*.sql' -exec cp --parents {} /app/sql \;
 
 # ---- deps: production dependencies only ----
 FROM node:22-slim AS deps
@@ -31,7 +32,8 @@ COPY --from=build /app/dist ./dist
 # Read at run time: .proto sources registered with the schema registry (found as /app/schemas,
 # or set SCHEMAS_DIR) and the SQL migrations of the Postgres sinks.
 COPY schemas ./schemas
-COPY sinks/migrations ./sinks/migrations
+# Every flow's migrations/ folder, at its source path (see migrationsDirBeside).
+COPY --from=build /app/sql/ ./
 # The base image's unprivileged `node` user (uid 1000, as the Deployments' runAsUser).
 USER node
 CMD ["node", "dist/producers/gateway/main.js"]

@@ -1,20 +1,38 @@
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { TributaryError } from "../errors.js";
 
 /** Postgres pool with bounded connection wait, so an outage surfaces as an error, not a hang. */
 export function openPool(url: string, max = 10): pg.Pool {
   return new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 3_000, idleTimeoutMillis: 30_000 });
 }
 
-/** The versioned SQL migrations folder (`sinks/migrations`), from source or from dist. */
-export function migrationsDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, "sinks", "migrations");
-    if (existsSync(candidate)) return candidate;
+function repoRootOf(start: string): string {
+  let dir = start;
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, "package.json"))) return dir;
     dir = dirname(dir);
   }
-  throw new Error("cannot find sinks/migrations");
+  throw new TributaryError("config_invalid", `no package.json above ${start}`);
+}
+
+/**
+ * The `migrations/` folder beside a module (pass `import.meta.url`), found in the source tree
+ * also when the module runs from `dist/`: each flow owns its migrations, next to its code.
+ */
+export function migrationsDirBeside(moduleUrl: string): string {
+  const moduleDir = dirname(fileURLToPath(moduleUrl));
+  const root = repoRootOf(moduleDir);
+  const rel = relative(root, moduleDir).split(sep);
+  const sourceRel = rel[0] === "dist" ? rel.slice(1) : rel;
+  const dir = join(root, ...sourceRel, "migrations");
+  if (!existsSync(dir)) throw new TributaryError("config_invalid", `migrations folder not found: ${dir}`);
+  return dir;
+}
+
+/** The shared migrations folder (`sinks/migrations`): the offsets table and the existing flows. */
+export function migrationsDir(): string {
+  return join(repoRootOf(dirname(fileURLToPath(import.meta.url))), "sinks", "migrations");
 }
