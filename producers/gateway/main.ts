@@ -8,6 +8,7 @@ import { openPool } from "../../runtime/state/pg-pool.js";
 import { connectRedis } from "../../runtime/state/redis-connection.js";
 import { DEFAULT_HTTP_PORT, readGatewayConfig, SERVICE_NAME } from "./config.js";
 import { listenDualProtocol } from "./dual-protocol-server.js";
+import { handleJsonRoute, type JsonRoute } from "./json-route.js";
 import { PendingTransactionsReader } from "./pending-transactions-reader.js";
 import { PingCountReader } from "./ping-count-reader.js";
 import { pingServiceImpl } from "./ping-service.js";
@@ -28,6 +29,8 @@ runMain(SERVICE_NAME, async () => {
   redis.on("error", () => undefined);
   redis.options.commandTimeout = gatewayConfig.redisCommandTimeoutMs;
   const pool = openPool(config.databaseUrl);
+  // Plain-HTTP JSON endpoints (POST /event, POST /postback), served before the Connect router.
+  const jsonRoutes: JsonRoute[] = [];
 
   const connect = connectNodeAdapter({
     interceptors: [rpcMetrics(platform.metrics)],
@@ -68,6 +71,13 @@ runMain(SERVICE_NAME, async () => {
         "writeHead" in res &&
         !("stream" in req) &&
         handleOpsRoute(req as never, res as never, platform.metrics, () => ({ ok: producer.connected }))
+      ) {
+        return;
+      }
+      if (
+        "writeHead" in res &&
+        !("stream" in req) &&
+        handleJsonRoute(jsonRoutes, req as never, res as never, shutdown.signal)
       ) {
         return;
       }

@@ -1,0 +1,103 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { errorMessage, TributaryError, type TributaryErrorCode } from "../../runtime/errors.js";
+
+/** A plain-HTTP JSON endpoint of the gateway (`POST /event`, `POST /postback`). */
+export interface JsonRoute {
+  readonly method: "POST";
+  readonly path: string;
+  /** Largest request body accepted, in bytes; a larger one is refused with 413 before parsing. */
+  readonly maxBodyBytes: number;
+  /** Validates and handles the parsed body; throws TributaryError (with `field`) on bad input. */
+  handle(body: unknown, req: IncomingMessage, signal: AbortSignal): Promise<{ status: number; body: unknown }>;
+}
+
+const statusOf: Record<TributaryErrorCode, number> = {
+  config_invalid: 500,
+  invalid_argument: 400,
+  decode_failed: 400,
+  schema_registry: 503,
+  unavailable: 503,
+  offset_conflict: 409,
+  not_found: 404,
+  internal: 500,
+};
+
+/** JSON error body every plain route answers with: `{"error": {"code", "field", "message"}}`. */
+export function errorBody(code: string, message: string, field?: string): unknown {
+  return { error: { code, ...(field === undefined ? {} : { field }), message } };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
+}
+
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | "too_large"> {
+  const declared = Number(req.headers["content-length"] ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) return "too_large";
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) return "too_large";
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Serves the routes that match the request; returns false for any other path so the caller can
+ * hand the request to the Connect router. Errors are JSON bodies naming the field.
+ */
+export function handleJsonRoute(
+  routes: readonly JsonRoute[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  signal: AbortSignal,
+): boolean {
+  const path = (req.url ?? "/").split("?")[0];
+  const route = routes.find((r) => r.path === path);
+  if (route === undefined) return false;
+  void serve(route, req, res, signal);
+  return true;
+}
+
+async function serve(route: JsonRoute, req: IncomingMessage, res: ServerResponse, signal: AbortSignal) {
+  try {
+    if (req.method !== route.method) {
+      res.setHeader("allow", route.method);
+      send(res, 405, errorBody("method_not_allowed", `${route.path} accepts ${route.method} only`));
+      return;
+    }
+    const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+    if (type !== "application/json") {
+      send(res, 415, errorBody("invalid_argument", "content-type must be application/json", "content-type"));
+      return;
+    }
+    const raw = await readBody(req, route.maxBodyBytes);
+    if (raw === "too_large") {
+      send(res, 413, errorBody("invalid_argument", `body larger than ${route.maxBodyBytes} bytes`, "body"));
+      req.resume();
+      return;
+    }
+    if (raw.length === 0) {
+      send(res, 400, errorBody("invalid_argument", "body is empty; a JSON object is expected", "body"));
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString("utf8"));
+    } catch (err) {
+      send(res, 400, errorBody("invalid_argument", `malformed JSON: ${errorMessage(err)}`, "body"));
+      return;
+    }
+    const answer = await route.handle(body, req, signal);
+    send(res, answer.status, answer.body);
+  } catch (err) {
+    if (err instanceof TributaryError) {
+      send(res, statusOf[err.code], errorBody(err.code, err.message, err.field));
+    } else {
+      send(res, 500, errorBody("internal", errorMessage(err)));
+    }
+  }
+}
