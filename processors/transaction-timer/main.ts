@@ -1,9 +1,10 @@
 import { runMain } from "../../runtime/lifecycle/run-main.js";
 import { startPlatform } from "../../runtime/platform.js";
-import { runConsumerService } from "../../runtime/processor/consumer-service.js";
 import { readProcessorTuning } from "../../runtime/processor/processor-service.js";
-import { TimerRunner } from "../../runtime/processor/run-timers.js";
+import { runTaskService } from "../../runtime/processor/task-service.js";
+import { timerTask } from "../../runtime/processor/timer-task.js";
 import { connectRedis } from "../../runtime/state/redis-connection.js";
+import { RedisTimerStore } from "../../runtime/state/redis-timer-store.js";
 import { DEFAULT_FLUSH, DEFAULT_HTTP_PORT, ENV_PREFIX, readTransactionTimerConfig, SERVICE_NAME } from "./config.js";
 import { TRANSACTION_TIMER, transactionTimerKeys } from "./transaction-timer-keys.js";
 import { transactionTimerLogic } from "./transaction-timer-logic.js";
@@ -14,45 +15,37 @@ runMain(SERVICE_NAME, async () => {
     defaultHttpPort: DEFAULT_HTTP_PORT,
     topics: ["transactions", "transactions.timeouts"],
   });
-  const { log, shutdown, kafka, codec, metrics } = platform;
+  const { log, shutdown, codec, metrics } = platform;
   const tuning = readProcessorTuning(platform, ENV_PREFIX, TRANSACTION_TIMER, DEFAULT_FLUSH);
   const config = readTransactionTimerConfig(platform.env);
   const redis = connectRedis(platform.config.redisUrl);
   shutdown.onShutdown("redis", async () => {
     await redis.quit();
   });
-  const producer = kafka.createProducer();
-  await producer.connect();
-  shutdown.onShutdown("producer", () => producer.disconnect());
   const keys = transactionTimerKeys(platform.config.stateNamespace);
-  const runner = new TimerRunner({
-    logic: transactionTimerLogic({ keys, maxEventSkewMs: config.maxEventSkewMs, log, metrics }),
-    keys,
-    redis,
-    kafka,
-    codec,
-    producer,
-    physicalTopic: platform.topic("transactions"),
-    outputTopic: platform.topic("transactions.timeouts"),
-    deadLetterTopic: platform.topic("transactions.dlq"),
-    groupId: tuning.groupId,
-    allowedLatenessMs: config.allowedLatenessMs,
-    tickIntervalMs: config.tickIntervalMs,
-    flushEveryRecords: tuning.flushEveryRecords,
-    flushIntervalMs: tuning.flushIntervalMs,
-    sessionTimeoutMs: config.sessionTimeoutMs,
-    signal: shutdown.signal,
-    log,
-    metrics,
-  });
-  await runConsumerService(
+  await runTaskService(
     platform,
-    SERVICE_NAME,
-    () => runner.run(),
-    () => redis.status === "ready",
+    ({ producer }) =>
+      timerTask({
+        logic: transactionTimerLogic({ keys, maxEventSkewMs: config.maxEventSkewMs, log, metrics }),
+        keys,
+        store: new RedisTimerStore(redis, keys, platform.topic("transactions")),
+        codec,
+        producer,
+        outputTopic: platform.topic("transactions.timeouts"),
+        allowedLatenessMs: config.allowedLatenessMs,
+        log,
+        metrics,
+      }),
     {
-      ...tuning,
-      ...config,
+      topic: "transactions",
+      groupId: tuning.groupId,
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      flushEveryRecords: tuning.flushEveryRecords,
+      flushIntervalMs: tuning.flushIntervalMs,
+      tickIntervalMs: config.tickIntervalMs,
+      isReady: () => redis.status === "ready",
+      details: { ...tuning, ...config },
     },
   );
 });

@@ -1,5 +1,6 @@
 import { errorMessage, TributaryError } from "../errors.js";
-import type { ConsumedRecord, RecordProducer } from "../kafka/kafka-adapter.js";
+import type { ConsumedRecord } from "../kafka/kafka-adapter.js";
+import type { ProducerPort } from "./core/ports.js";
 
 export const DLQ_HEADERS = {
   reason: "tributary.dlq.reason",
@@ -17,7 +18,7 @@ export const DLQ_HEADERS = {
  * so the caller may move its offset past the record without losing it.
  */
 export async function sendToDeadLetter(
-  producer: RecordProducer,
+  producer: ProducerPort,
   deadLetterTopic: string,
   record: ConsumedRecord,
   processor: string,

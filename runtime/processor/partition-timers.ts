@@ -1,4 +1,4 @@
-import type { RedisOp } from "../state/redis-state-store.js";
+import type { KeyValueOp } from "./core/key-value-op.js";
 import { DeadlineHeap } from "./deadline-heap.js";
 import type { TimerEntry, TimerKeys } from "./timer-logic.js";
 
@@ -81,9 +81,9 @@ export class PartitionTimers<V> {
     keys: TimerKeys,
     partition: number,
     encode: (value: V) => string,
-    indexOps: (entry: TimerEntry<V>, change: "put" | "delete") => RedisOp[],
-  ): RedisOp[] {
-    const ops: RedisOp[] = [];
+    indexOps: (entry: TimerEntry<V>, change: "put" | "delete") => KeyValueOp[],
+  ): KeyValueOp[] {
+    const ops: KeyValueOp[] = [];
     const timersKey = keys.timers(partition);
     const deadlinesKey = keys.deadlines(partition);
     // Deletions first: a replaced entry's index field may be the one its successor writes again.

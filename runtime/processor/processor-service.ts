@@ -1,10 +1,10 @@
 import type { Message } from "@bufbuild/protobuf";
-import { topicSpec } from "../catalog/catalog.js";
+import { lookupTopic } from "../catalog/catalog.js";
 import type { Platform } from "../platform.js";
-import { runConsumerService } from "./consumer-service.js";
 import type { OffsetSafeStore } from "./offset-safe-store.js";
 import type { Projection } from "./projection.js";
-import { ProjectionRunner } from "./run-projection.js";
+import { projectionTask } from "./projection-task.js";
+import { runTaskService } from "./task-service.js";
 
 export interface ProcessorTuning {
   readonly groupId: string;
@@ -37,8 +37,9 @@ export function readProcessorTuning(
 }
 
 /**
- * Runs a projection as a service: ops HTTP server (health, readiness, metrics), DLQ producer,
- * the offset-safe runner, and a clean flush on SIGTERM.
+ * Runs a projection as a service on the partition-task core: records fold into per-partition
+ * batches committed with their offsets through the store; flushes every `flushEveryRecords` or
+ * `flushIntervalMs`, and once more on SIGTERM.
  */
 export async function runProcessorService<M extends Message, B>(
   platform: Platform,
@@ -47,25 +48,14 @@ export async function runProcessorService<M extends Message, B>(
   tuning: ProcessorTuning,
   isReady: () => boolean = () => true,
 ): Promise<void> {
-  const { log, shutdown, kafka, codec } = platform;
-  const producer = kafka.createProducer();
-  await producer.connect();
-  shutdown.onShutdown("dlq-producer", () => producer.disconnect());
-  const spec = topicSpec(projection.topic);
-  const runner = new ProjectionRunner({
-    projection,
-    store,
-    kafka,
-    codec,
-    producer,
-    physicalTopic: platform.topic(spec.name),
-    deadLetterTopic: platform.topic(spec.deadLetter ?? `${spec.name}.dlq`),
+  const topic = lookupTopic(projection.topic);
+  await runTaskService(platform, () => projectionTask(projection, store, platform.topic(topic.name)), {
+    topic: topic.name,
     groupId: tuning.groupId,
     flushEveryRecords: tuning.flushEveryRecords,
     flushIntervalMs: tuning.flushIntervalMs,
-    signal: shutdown.signal,
-    log,
-    metrics: platform.metrics,
+    tickIntervalMs: Math.max(5, Math.floor(tuning.flushIntervalMs / 4)),
+    isReady,
+    details: { ...tuning },
   });
-  await runConsumerService(platform, projection.name, () => runner.run(), isReady, { ...tuning });
 }

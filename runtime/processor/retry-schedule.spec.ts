@@ -18,6 +18,15 @@ describe("retry schedule", () => {
     expect(maxScheduleMs(schedule)).toBe(100 + 200 + 400 + 800 + 1000);
   });
 
+  it("follows an explicit schedule (Svix-like), repeating its last delay", () => {
+    const svix = { maxAttempts: 9, baseDelayMs: 1, maxDelayMs: 1, delaysMs: [5_000, 300_000, 1_800_000] };
+    expect([1, 2, 3, 4, 5].map((n) => retryDelayMs(svix, n, () => 1))).toEqual([
+      5_000, 300_000, 1_800_000, 1_800_000, 1_800_000,
+    ]);
+    expect(retryDelayMs(svix, 1, () => 0)).toBe(2_500);
+    expect(() => validateRetrySchedule({ ...svix, delaysMs: [] })).toThrow(/delaysMs/);
+  });
+
   it("names the bad field", () => {
     expect(() => validateRetrySchedule({ ...schedule, maxAttempts: 0 })).toThrow(/maxAttempts/);
     expect(() => validateRetrySchedule({ ...schedule, maxDelayMs: 10 })).toThrow(/maxDelayMs/);

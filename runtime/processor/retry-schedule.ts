@@ -8,6 +8,11 @@ export interface RetrySchedule {
   readonly baseDelayMs: number;
   /** Cap of the nominal delay. */
   readonly maxDelayMs: number;
+  /**
+   * An explicit schedule instead of doubling: the nominal delay after failure n is
+   * `delaysMs[n - 1]` (the last one repeats), e.g. Svix's 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+   */
+  readonly delaysMs?: readonly number[];
 }
 
 export function validateRetrySchedule(schedule: RetrySchedule): RetrySchedule {
@@ -17,6 +22,11 @@ export function validateRetrySchedule(schedule: RetrySchedule): RetrySchedule {
   check("maxAttempts", Number.isInteger(schedule.maxAttempts) && schedule.maxAttempts >= 1, "must be an integer >= 1");
   check("baseDelayMs", schedule.baseDelayMs >= 1, "must be >= 1");
   check("maxDelayMs", schedule.maxDelayMs >= schedule.baseDelayMs, "must be >= baseDelayMs");
+  check(
+    "delaysMs",
+    schedule.delaysMs === undefined || (schedule.delaysMs.length > 0 && schedule.delaysMs.every((d) => d >= 0)),
+    "must be a non-empty list of delays >= 0",
+  );
   return schedule;
 }
 
@@ -28,7 +38,11 @@ export function validateRetrySchedule(schedule: RetrySchedule): RetrySchedule {
  */
 export function retryDelayMs(schedule: RetrySchedule, failedAttempts: number, random: () => number = Math.random) {
   const exponent = Math.max(0, failedAttempts - 1);
-  const nominal = Math.min(schedule.maxDelayMs, schedule.baseDelayMs * 2 ** Math.min(exponent, 40));
+  const listed = schedule.delaysMs;
+  const nominal =
+    listed === undefined
+      ? Math.min(schedule.maxDelayMs, schedule.baseDelayMs * 2 ** Math.min(exponent, 40))
+      : (listed[Math.min(exponent, listed.length - 1)] ?? 0);
   return Math.round(nominal / 2 + random() * (nominal / 2));
 }
 

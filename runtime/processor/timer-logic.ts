@@ -1,6 +1,6 @@
 import type { DescMessage, Message } from "@bufbuild/protobuf";
 import type { DecodedRecord } from "../serde/topic-codec.js";
-import type { RedisOp } from "../state/redis-state-store.js";
+import type { KeyValueOp } from "./core/key-value-op.js";
 
 /** One pending timer of a partition: a key (unique within the partition), its value, its deadline. */
 export interface TimerEntry<V> {
@@ -44,7 +44,7 @@ export interface TimerLogic<M extends Message, V> {
   encodeValue(value: V): string;
   decodeValue(encoded: string): V;
   /** State kept beside each timer (e.g. a per-client index), written in the same atomic commit. */
-  indexOps?(entry: TimerEntry<V>, change: "put" | "delete", partition: number): RedisOp[];
+  indexOps?(entry: TimerEntry<V>, change: "put" | "delete", partition: number): KeyValueOp[];
 }
 
 /** Dragonfly keys of a timer processor's state in one namespace. */

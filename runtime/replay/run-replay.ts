@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { topicSpec } from "../catalog/catalog.js";
+import { lookupTopic } from "../catalog/catalog.js";
 import type { KafkaAdapter } from "../kafka/kafka-adapter.js";
 import type { Logger } from "../observability/logger.js";
-import { ProjectionRunner } from "../processor/run-projection.js";
+import { TaskRunner } from "../processor/core/task-runner.js";
+import { projectionTask } from "../processor/projection-task.js";
 import type { TopicCodec } from "../serde/topic-codec.js";
 import { ProgressBar } from "./progress-bar.js";
 import type { AnyReplayTarget } from "./replay-target.js";
@@ -36,7 +37,7 @@ export interface ReplayResult {
 export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   const { target, kafka, codec, log } = options;
   const replayId = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
-  const spec = topicSpec(target.projection.topic);
+  const spec = lookupTopic(target.projection.topic);
   const topic = `${options.topicPrefix}${spec.name}`;
   const startAt = await startOffsets(kafka, topic, options.from);
   const ends = new Map((await kafka.partitionOffsets(topic)).map((p) => [p.partition, p.high]));
@@ -51,19 +52,19 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   const producer = kafka.createProducer();
   await producer.connect();
   const state = await target.open(replayId);
-  const runner = new ProjectionRunner({
-    projection: target.projection,
-    store: state.store,
-    kafka,
+  const groupId = `replay-${target.projection.name}-${replayId}`;
+  const runner = new TaskRunner({
+    task: projectionTask(target.projection, state.store, topic),
+    topic,
+    deadLetterTopic: `${options.topicPrefix}${spec.deadLetter ?? `${spec.name}.dlq`}`,
+    groupId,
     codec,
     producer,
-    physicalTopic: topic,
-    deadLetterTopic: `${options.topicPrefix}${spec.deadLetter ?? `${spec.name}.dlq`}`,
-    groupId: `replay-${target.projection.name}-${replayId}`,
+    offsets: kafka,
     flushEveryRecords: options.flushEveryRecords ?? 5_000,
     flushIntervalMs: 200,
+    tickIntervalMs: 50,
     initialOffset: async (partition) => startAt.get(partition) ?? 0,
-    signal: controller.signal,
     log,
     onProgress: (partitions) => {
       for (const p of partitions) {
@@ -76,7 +77,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     },
   });
   try {
-    if (!caughtUp()) await runner.run();
+    if (!caughtUp()) await runner.run(kafka.createConsumer({ groupId }), controller.signal);
   } finally {
     await producer.disconnect();
   }

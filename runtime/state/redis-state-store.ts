@@ -1,15 +1,10 @@
 import type { Redis } from "ioredis";
+import type { KeyValueOp } from "../processor/core/key-value-op.js";
 import type { OffsetConflict, OffsetSafeStore, PartitionChunk } from "../processor/offset-safe-store.js";
 import { COMMIT_SCRIPT } from "./redis-commit-script.js";
 
-export type RedisOp =
-  | { readonly op: "hincrby"; readonly key: string; readonly field: string; readonly by: number }
-  | { readonly op: "hset"; readonly key: string; readonly field: string; readonly value: string }
-  | { readonly op: "hdel"; readonly key: string; readonly field: string }
-  | { readonly op: "zadd"; readonly key: string; readonly member: string; readonly score: number }
-  | { readonly op: "zrem"; readonly key: string; readonly member: string }
-  | { readonly op: "del"; readonly key: string }
-  | { readonly op: "set"; readonly key: string; readonly value: string };
+/** The store-neutral op vocabulary, applied here by the commit script. */
+export type RedisOp = KeyValueOp;
 
 /** Keys of a processor's state in one namespace ("" is live; replays use `replay:<id>:`). */
 export function offsetsKey(namespace: string, processor: string): string {
