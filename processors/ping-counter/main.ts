@@ -1,8 +1,8 @@
 import { runMain } from "../../runtime/lifecycle/run-main.js";
 import { startPlatform } from "../../runtime/platform.js";
 import { readProcessorTuning, runProcessorService } from "../../runtime/processor/processor-service.js";
-import { connectRedis } from "../../runtime/state/redis-connection.js";
 import { offsetsKey, RedisStateStore } from "../../runtime/state/redis-state-store.js";
+import { useRedis } from "../../runtime/state/resources.js";
 import { DEFAULT_HTTP_PORT, ENV_PREFIX, SERVICE_NAME } from "./config.js";
 import { PING_COUNTER, pingCountersKey } from "./ping-counter-keys.js";
 import { type PingIncrements, pingCounterOps, pingCounterProjection } from "./ping-counter-projection.js";
@@ -14,10 +14,7 @@ runMain(SERVICE_NAME, async () => {
     topics: ["pings"],
   });
   const tuning = readProcessorTuning(platform, ENV_PREFIX, PING_COUNTER);
-  const redis = connectRedis(platform.config.redisUrl);
-  platform.shutdown.onShutdown("redis", async () => {
-    await redis.quit();
-  });
+  const redis = useRedis(platform);
   const store = new RedisStateStore<PingIncrements>(
     redis,
     offsetsKey(platform.config.stateNamespace, PING_COUNTER),

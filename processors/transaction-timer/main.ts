@@ -3,8 +3,8 @@ import { startPlatform } from "../../runtime/platform.js";
 import { readProcessorTuning } from "../../runtime/processor/processor-service.js";
 import { runTaskService } from "../../runtime/processor/task-service.js";
 import { timerTask } from "../../runtime/processor/timer-task.js";
-import { connectRedis } from "../../runtime/state/redis-connection.js";
 import { RedisTimerStore } from "../../runtime/state/redis-timer-store.js";
+import { useRedis } from "../../runtime/state/resources.js";
 import { DEFAULT_FLUSH, DEFAULT_HTTP_PORT, ENV_PREFIX, readTransactionTimerConfig, SERVICE_NAME } from "./config.js";
 import { TRANSACTION_TIMER, transactionTimerKeys } from "./transaction-timer-keys.js";
 import { transactionTimerLogic } from "./transaction-timer-logic.js";
@@ -15,13 +15,10 @@ runMain(SERVICE_NAME, async () => {
     defaultHttpPort: DEFAULT_HTTP_PORT,
     topics: ["transactions", "transactions.timeouts"],
   });
-  const { log, shutdown, codec, metrics } = platform;
+  const { log, codec, metrics } = platform;
   const tuning = readProcessorTuning(platform, ENV_PREFIX, TRANSACTION_TIMER, DEFAULT_FLUSH);
   const config = readTransactionTimerConfig(platform.env);
-  const redis = connectRedis(platform.config.redisUrl);
-  shutdown.onShutdown("redis", async () => {
-    await redis.quit();
-  });
+  const redis = useRedis(platform);
   const keys = transactionTimerKeys(platform.config.stateNamespace);
   await runTaskService(
     platform,

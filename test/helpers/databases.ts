@@ -34,3 +34,13 @@ export async function queryOne<T>(url: string, sql: string, params: unknown[] = 
     await client.end();
   }
 }
+
+export async function queryAll<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { idempotencyKey } from "../../processors/transaction-timer/transaction-timer-keys.js";
 import { queryOne } from "../helpers/databases.js";
+import { readTopic } from "../helpers/read-topic.js";
 import { TransactionsStack } from "../helpers/transactions-stack.js";
 import { waitUntil } from "../helpers/wait-until.js";
 
@@ -78,7 +79,16 @@ describe("a lagging timer never fires early", () => {
       timeoutMs: 90_000,
       describe: () => `${loneKeys().size} of ${LONE} lone callbacks; timer: ${timer.output.slice(-3).join("")}`,
     });
-    await sleep(3_000); // anything wrong would show up now
+    // Nothing more can come, without sleeping on it: the timer holds no timer any more, and the
+    // timeouts topic (the only source of callbacks) holds exactly the lone Starts' records.
+    await waitUntil(async () => (await stack.timerKeys()).length === 0, {
+      timeoutMs: 30_000,
+      describe: async () => `timer keys left: ${(await stack.timerKeys()).join(", ")}`,
+    });
+    const fired = await readTopic(stack.platform.kafka, stack.platform.topic("transactions.timeouts"));
+    const loneIds = new Set([...starts.keys()].filter((id) => id.startsWith("lone-")));
+    expect(new Set(fired.map((r) => r.key).filter((k) => k?.startsWith("lone-")))).toEqual(loneIds);
+    expect(fired.filter((r) => r.key?.startsWith("pair-")).map((r) => r.key)).toEqual([]);
     const callbacks = stack.receiver.received.filter((c) => c.key !== idempotencyKey("warm", warm));
     const forStopped = callbacks.filter((c) => !c.key.startsWith("lone-"));
     expect(forStopped.map((c) => c.key)).toEqual([]);
