@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 help:
 	@echo "make up      install what is missing, build, start Kafka/Postgres/Redis/registry + services"
-	@echo "make test    same set-up, then lint, generated-code check and every test"
+	@echo "make test    same set-up, then lint, generated-code check, unit, integration and chaos tests"
 	@echo "make down    stop everything"
 	@echo "make status  one line per component"
 
@@ -23,7 +23,7 @@ status:
 test: bootstrap
 	@bash stack/stack.sh restart-services
 	@bash stack/check.sh
-	@source stack/env.sh && npx vitest run
+	@source stack/env.sh && npm run -s test:unit && npm run -s test:integration && npm run -s test:chaos
 
 bench-pings: bootstrap
 	@bash stack/stack.sh up

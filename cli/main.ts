@@ -5,8 +5,13 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { errorMessage, TributaryError } from "../runtime/errors.js";
 import { cliContext } from "./cli-context.js";
+import { stderr, stdout } from "./data-output.js";
+import { DLQ_USAGE, dlqCommand } from "./dlq-command.js";
+import { MESSAGES_USAGE, messagesCommand } from "./messages-command.js";
 import { count, ping } from "./ping-commands.js";
+import { POSTBACK_USAGE, postbackCommand } from "./postback-command.js";
 import { produce } from "./produce-command.js";
+import { SIMULATE_USAGE, simulateCommand } from "./simulate-command.js";
 import { tail } from "./tail-command.js";
 import { createTopics, listTopics } from "./topics-command.js";
 import { TXN_USAGE, txnCommand } from "./txn-command.js";
@@ -21,11 +26,15 @@ const USAGE = `tributary <command>
   ping [--timestamp-ms N] [--url U]      PingService/Ping (default url http://127.0.0.1:8080)
   count [--from T] [--to T] [--url U]    PingService/PingCount, per minute when --from is given
   replay <processor> --from earliest|<ISO time>   rebuild state into a fresh namespace, then switch
-${TXN_USAGE}`;
+${TXN_USAGE}${MESSAGES_USAGE}${SIMULATE_USAGE}${POSTBACK_USAGE}${DLQ_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   // These parse their own flags (cli/txn-command.ts).
   if (argv[0] === "txn" || argv[0] === "mock-client") return txnCommand(argv);
+  if (argv[0] === "messages") return messagesCommand(argv, readStdin);
+  if (argv[0] === "simulate") return simulateCommand(argv);
+  if (argv[0] === "postback") return postbackCommand(argv);
+  if (argv[0] === "dlq") return dlqCommand(argv, abortOnSignals());
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -117,11 +126,18 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+// Exit only once stdout and stderr drained: on a pipe, an early exit loses queued output.
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
+  async (code) => {
+    await stdout.flush();
+    if (stdout.error !== undefined) process.stderr.write(`error: writing output: ${stdout.error.message}\n`);
+    await stderr.flush();
+    process.exit(stdout.error === undefined ? code : 1);
+  },
+  async (err: unknown) => {
     const code = err instanceof TributaryError ? ` [${err.code}]` : "";
     process.stderr.write(`error${code}: ${errorMessage(err)}\n`);
+    await stderr.flush();
     process.exit(1);
   },
 );

@@ -1,8 +1,9 @@
 import { fromJsonString } from "@bufbuild/protobuf";
-import { topicSpec } from "../runtime/catalog/catalog.js";
+import { lookupTopic } from "../runtime/catalog/catalog.js";
 import { physicalTopic } from "../runtime/catalog/topic-names.js";
 import { errorMessage } from "../runtime/errors.js";
 import type { CliContext } from "./cli-context.js";
+import { stdout } from "./data-output.js";
 
 /**
  * `produce <topic> --key K`: reads JSON documents (one per line) from stdin, validates each
@@ -15,7 +16,7 @@ export async function produce(
   keyField: string | undefined,
   input: string,
 ): Promise<number> {
-  const spec = topicSpec(topicName);
+  const spec = lookupTopic(topicName);
   if (spec.message === null) throw new Error(`${topicName} is a dead-letter topic; produce to its source topic`);
   const message = spec.message;
   const topic = physicalTopic(ctx.config.topicPrefix, spec.name);
@@ -41,7 +42,7 @@ export async function produce(
           ? String(json.id ?? json.transaction_id ?? json.transactionId ?? "")
           : String(json[keyField] ?? "");
       const position = await producer.send(topic, ctx.codec.encode(topic, message, parsed, key));
-      process.stdout.write(`${JSON.stringify(position)}\n`);
+      await stdout.write(`${JSON.stringify(position)}\n`);
     }
   } finally {
     await producer.disconnect();

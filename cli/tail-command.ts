@@ -1,9 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { toJson } from "@bufbuild/protobuf";
-import { topicSpec } from "../runtime/catalog/catalog.js";
+import { lookupTopic } from "../runtime/catalog/catalog.js";
 import { physicalTopic } from "../runtime/catalog/topic-names.js";
+import type { TopicSpec } from "../runtime/catalog/topic-spec.js";
 import { errorMessage } from "../runtime/errors.js";
+import type { BatchControl, ConsumedRecord } from "../runtime/kafka/kafka-adapter.js";
 import type { CliContext } from "./cli-context.js";
+import { stdout } from "./data-output.js";
+
+/** Below the consumer's session timeout (kafkajs default 30 s) with room for a missed beat. */
+const HEARTBEAT_WHILE_BLOCKED_MS = 3_000;
 
 export interface TailOptions {
   readonly topic: string;
@@ -15,16 +21,19 @@ export interface TailOptions {
 
 /**
  * `tail <topic>`: prints records as JSON lines ({partition, offset, key, headers, value}).
- * Without --follow it stops at the end offsets seen at start.
+ * Without --follow it stops at the end offsets seen at start. Output waits on a full pipe
+ * (backpressure) and stops quietly when the reader goes away.
  */
 export async function tail(ctx: CliContext, options: TailOptions, signal: AbortSignal): Promise<number> {
-  const spec = topicSpec(options.topic);
+  const spec = lookupTopic(options.topic);
   const topic = physicalTopic(ctx.config.topicPrefix, spec.name);
   const ends = await ctx.kafka.partitionOffsets(topic);
   const start = await startOffsets(ctx, topic, options.from, ends);
   const remaining = new Map(ends.map((e) => [e.partition, e.high]));
   const controller = new AbortController();
   signal.addEventListener("abort", () => controller.abort(), { once: true });
+  // The reader went away (`| head`): stop quietly.
+  stdout.closed.addEventListener("abort", () => controller.abort(), { once: true });
   let printed = 0;
   const done = (): boolean =>
     printed >= options.limit ||
@@ -32,47 +41,66 @@ export async function tail(ctx: CliContext, options: TailOptions, signal: AbortS
   const positions = new Map<number, number>();
   if (done()) return 0;
   const consumer = ctx.kafka.createConsumer({ groupId: `tributary-tail-${randomUUID()}` });
+  // Partitions positioned since the last assignment; a rebalance (a slow reader can stall a
+  // batch past the session timeout) re-positions each at the next record not yet printed.
   const seeked = new Set<number>();
-  await consumer.run({
-    topics: [topic],
-    fromBeginning: true,
-    signal: controller.signal,
-    onBatch: async (batch) => {
-      const from = start.get(batch.partition) ?? 0;
-      const first = batch.records[0]?.offset ?? from;
-      if (!seeked.has(batch.partition) && first !== from) {
-        seeked.add(batch.partition);
-        consumer.seek(batch.topic, batch.partition, from);
-        return "seeked";
-      }
-      seeked.add(batch.partition);
-      for (const record of batch.records) {
-        if (record.offset < from) continue;
-        if (!options.follow && record.offset >= (remaining.get(batch.partition) ?? 0)) break;
-        let value: unknown;
-        try {
-          if (spec.message === null) value = { base64: record.value?.toString("base64") ?? null };
-          else value = toJson(spec.message, (await ctx.codec.decode(record, spec.message)).message);
-        } catch (err) {
-          value = { error: errorMessage(err), base64: record.value?.toString("base64") ?? null };
+  // Heartbeats while a batch waits on a full pipe, so a slow reader does not cost the membership.
+  let inBatch: BatchControl | undefined;
+  const heartbeat = setInterval(() => void inBatch?.heartbeat().catch(() => undefined), HEARTBEAT_WHILE_BLOCKED_MS);
+  try {
+    await consumer.run({
+      topics: [topic],
+      fromBeginning: true,
+      signal: controller.signal,
+      onAssignment: () => seeked.clear(),
+      onBatch: async (batch, control) => {
+        const from = positions.get(batch.partition) ?? start.get(batch.partition) ?? 0;
+        const first = batch.records[0]?.offset ?? from;
+        if (!seeked.has(batch.partition) && first !== from) {
+          seeked.add(batch.partition);
+          consumer.seek(batch.topic, batch.partition, from);
+          return "seeked";
         }
-        process.stdout.write(
-          `${JSON.stringify({ partition: record.partition, offset: record.offset, timestamp: new Date(record.timestampMs).toISOString(), key: record.key, headers: record.headers, value })}\n`,
-        );
-        printed += 1;
-        positions.set(record.partition, record.offset + 1);
-        if (printed >= options.limit) break;
-      }
-      if (batch.records.length > 0) {
-        const last = batch.records[batch.records.length - 1];
-        if (last) positions.set(batch.partition, Math.max(positions.get(batch.partition) ?? 0, last.offset + 1));
-      }
-      if (done()) controller.abort();
-      return "consumed";
-    },
-  });
+        seeked.add(batch.partition);
+        inBatch = control;
+        try {
+          for (const record of batch.records) {
+            if (record.offset < from) continue;
+            if (!options.follow && record.offset >= (remaining.get(batch.partition) ?? 0)) break;
+            if (controller.signal.aborted) break;
+            await stdout.write(`${JSON.stringify(await recordLine(ctx, spec, record))}\n`);
+            printed += 1;
+            positions.set(record.partition, record.offset + 1);
+            if (printed >= options.limit) break;
+          }
+        } finally {
+          inBatch = undefined;
+        }
+        const last = batch.records.at(-1);
+        if (last !== undefined && !controller.signal.aborted)
+          positions.set(batch.partition, Math.max(positions.get(batch.partition) ?? 0, last.offset + 1));
+        if (done()) controller.abort();
+        return "consumed";
+      },
+    });
+  } finally {
+    clearInterval(heartbeat);
+  }
   await consumer.disconnect().catch(() => undefined);
   return printed;
+}
+
+/** One record as printed: {partition, offset, timestamp, key, headers, value}. */
+async function recordLine(ctx: CliContext, spec: TopicSpec, record: ConsumedRecord): Promise<object> {
+  let value: unknown;
+  try {
+    if (spec.message === null) value = { base64: record.value?.toString("base64") ?? null };
+    else value = toJson(spec.message, (await ctx.codec.decode(record, spec.message)).message);
+  } catch (err) {
+    value = { error: errorMessage(err), base64: record.value?.toString("base64") ?? null };
+  }
+  const { partition, offset, key, headers } = record;
+  return { partition, offset, timestamp: new Date(record.timestampMs).toISOString(), key, headers, value };
 }
 
 async function startOffsets(

@@ -5,8 +5,7 @@ import {
   StartResponseSchema,
   StopResponseSchema,
 } from "../gen/transactions/v1/transaction_service_pb.js";
-import { runMockClient } from "./mock-client.js";
-import { transactionClient } from "./transaction-client.js";
+import { runMockClient, transactionClient } from "../testkit/index.js";
 
 export const TXN_USAGE = `  txn start --client C --id X --callback URL [--type T] [--payload JSON] [--timeout-seconds N]
   txn stop --id X

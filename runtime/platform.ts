@@ -1,5 +1,5 @@
 import type { Registry } from "prom-client";
-import { topicCatalog, topicSpec } from "./catalog/catalog.js";
+import { type TopicName, topicCatalog, topicSpec } from "./catalog/catalog.js";
 import { physicalTopic } from "./catalog/topic-names.js";
 import type { TopicSpec } from "./catalog/topic-spec.js";
 import { EnvReader } from "./config/env-reader.js";
@@ -21,8 +21,8 @@ export interface Platform {
   readonly registry: SchemaRegistryClient;
   readonly codec: TopicCodec;
   readonly shutdown: Shutdown;
-  /** Physical name (with TOPIC_PREFIX) of a catalog topic. */
-  topic(name: string): string;
+  /** Physical name (with TOPIC_PREFIX) of a catalog topic (a misspelled name does not compile). */
+  topic(name: TopicName): string;
 }
 
 export function topicDeclaration(prefix: string, spec: TopicSpec): TopicDeclaration {
@@ -40,7 +40,7 @@ export function topicDeclaration(prefix: string, spec: TopicSpec): TopicDeclarat
 export async function startPlatform(options: {
   serviceName: string;
   defaultHttpPort: number;
-  topics: readonly string[];
+  topics: readonly TopicName[];
   env?: Readonly<Record<string, string | undefined>>;
 }): Promise<Platform> {
   const env = new EnvReader(options.env ?? process.env);

@@ -37,8 +37,11 @@ ensure_npm_packages() {
   # Not `npm ci`: the registry mirror of these machines serves no other platform's optional
   # binaries (@biomejs/cli-darwin-*, ...), so the lockfile written here lacks them and npm 11's
   # `npm ci` rejects it as out of sync. `npm install` still installs the locked versions.
-  log "installing npm packages (npm install, locked versions)"
-  npm install --no-audit --no-fund >/dev/null
+  # --no-save: npm would otherwise rewrite the tracked package-lock.json for this platform and
+  # leave a fresh clone's `git status` dirty (issue 16); changing dependencies stays a deliberate
+  # `npm install <pkg>` by a developer.
+  log "installing npm packages (npm install --no-save, locked versions)"
+  npm install --no-save --no-audit --no-fund >/dev/null
   echo "$want" >"$stamp"
 }
 

@@ -14,3 +14,7 @@ after=$(find gen -type f -name '*.ts' -exec sha256sum {} + | sort)
 [ "$before" = "$after" ] || die "gen/ was stale: 'buf generate' changed it; commit the regenerated files"
 log "typecheck (including tests)"
 npx tsc -p tsconfig.test.json --noEmit
+log "module boundaries (flows through their contracts; tools/check-boundaries.ts, built by bootstrap)"
+node dist/tools/check-boundaries.js
+log "schema evolution: buf breaking against the previous commit (stack/check-breaking.sh)"
+bash stack/check-breaking.sh

@@ -14,12 +14,14 @@ POSTGRES_PORT="${POSTGRES_PORT:-15432}"
 REDIS_PORT="${REDIS_PORT:-16379}"
 REGISTRY_PORT="${REGISTRY_PORT:-18081}"
 REGISTRY_MANAGEMENT_PORT="${REGISTRY_MANAGEMENT_PORT:-18082}"
-GATEWAY_PORT="${GATEWAY_PORT:-8080}"
-PING_COUNTER_PORT="${PING_COUNTER_PORT:-9101}"
-PINGS_SINK_PORT="${PINGS_SINK_PORT:-9102}"
-TRANSACTION_TIMER_PORT="${TRANSACTION_TIMER_PORT:-9103}"
-CALLBACK_DISPATCHER_PORT="${CALLBACK_DISPATCHER_PORT:-9104}"
-TRANSACTIONS_SINK_PORT="${TRANSACTIONS_SINK_PORT:-9105}"
+# One port variable per Tributary service (GATEWAY_PORT=8080, PING_COUNTER_PORT=9101, ...), from the
+# service registry: stack/services.tsv is generated from services/registry.ts.
+STACK_SERVICES_FILE="$TRIBUTARY_ROOT/stack/services.tsv"
+while IFS=$'\t' read -r _service _entry _port_var _port _health; do
+  [[ -z $_service || $_service == \#* ]] && continue
+  printf -v "$_port_var" '%s' "${!_port_var:-$_port}"
+done <"$STACK_SERVICES_FILE"
+unset _service _entry _port_var _port _health
 
 KAFKA_VERSION="4.3.1"
 POSTGRES_DB="${POSTGRES_DB:-tributary}"

@@ -11,20 +11,29 @@ mkdir -p "$STACK_DATA_DIR" "$STACK_LOG_DIR" "$STACK_RUN_DIR"
 
 # name | port | kind of health check
 COMPONENTS=(postgres redis kafka registry)
-# Tributary services: name | compiled entry point | port variable
-SERVICES=(
-  "gateway|dist/producers/gateway/main.js|$GATEWAY_PORT"
-  "ping-counter|dist/processors/ping-counter/main.js|$PING_COUNTER_PORT"
-  "pings-sink|dist/sinks/pings/main.js|$PINGS_SINK_PORT"
-  "transaction-timer|dist/processors/transaction-timer/main.js|$TRANSACTION_TIMER_PORT"
-  "callback-dispatcher|dist/processors/callback-dispatcher/main.js|$CALLBACK_DISPATCHER_PORT"
-  "transactions-sink|dist/sinks/transactions/main.js|$TRANSACTIONS_SINK_PORT"
-)
+# Tributary services, in start order, from the service registry (stack/services.tsv, generated
+# from services/registry.ts; env.sh set the port variables): name | entry point | port | health path
+SERVICES=()
+while IFS=$'\t' read -r name entry port_var _ health; do
+  [[ -z $name || $name == \#* ]] && continue
+  SERVICES+=("$name|$entry|${!port_var}|$health")
+done <"$STACK_SERVICES_FILE"
+unset name entry port_var health
 
 pid_file() { echo "$STACK_RUN_DIR/$1.pid"; }
+# A pid is alive when it exists and is not a zombie: a service killed with -9 stays in the
+# process table (state Z) until its parent reaps it and `kill -0` still succeeds, so `up` right
+# after a kill -9 skipped the restart (issue 16).
+pid_alive() {
+  local pid=$1 stat
+  kill -0 "$pid" 2>/dev/null || return 1
+  stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 0 # no /proc (macOS): kill -0 is all there is
+  stat=${stat##*) } # the state follows "(comm) "; comm itself may hold spaces and ')'
+  [[ ${stat:0:1} != [ZX] ]]
+}
 is_running() {
   local f; f=$(pid_file "$1")
-  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+  [ -f "$f" ] && pid_alive "$(cat "$f")"
 }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 require_free_port() {
@@ -213,8 +222,8 @@ start_service() {
   echo $! >"$(pid_file "$name")"
 }
 wait_service() {
-  local name=$1 port=$3
-  wait_for "$name" 90 curl -fs "http://127.0.0.1:$port/healthz" -o /dev/null
+  local name=$1 port=$3 health=$4
+  wait_for "$name" 90 curl -fs "http://127.0.0.1:$port$health" -o /dev/null
 }
 stop_pid() {
   local name=$1 f; f=$(pid_file "$1")
@@ -237,11 +246,11 @@ up_infra() {
   log "topics    created from the catalog"
 }
 up_services() {
-  local s name entry port
-  for s in "${SERVICES[@]}"; do IFS='|' read -r name entry port <<<"$s"; start_service "$name" "$entry" "$port"; done
+  local s name entry port health
+  for s in "${SERVICES[@]}"; do IFS='|' read -r name entry port _ <<<"$s"; start_service "$name" "$entry" "$port"; done
   for s in "${SERVICES[@]}"; do
-    IFS='|' read -r name entry port <<<"$s"; wait_service "$name" "$entry" "$port"
-    log "$(printf '%-12s' "$name") ready  http://127.0.0.1:$port (health /healthz, metrics /metrics)"
+    IFS='|' read -r name entry port health <<<"$s"; wait_service "$name" "$entry" "$port" "$health"
+    log "$(printf '%-12s' "$name") ready  http://127.0.0.1:$port (health $health, metrics /metrics)"
   done
 }
 down() {
@@ -259,7 +268,7 @@ status() {
     if is_running "$c"; then printf '%-12s running  pid %s\n' "$c" "$(cat "$(pid_file "$c")")"; else printf '%-12s stopped\n' "$c"; rc=3; fi
   done
   for s in "${SERVICES[@]}"; do
-    IFS='|' read -r name _ port <<<"$s"
+    IFS='|' read -r name _ port _ <<<"$s"
     if is_running "$name"; then printf '%-12s running  pid %s  http://127.0.0.1:%s\n' "$name" "$(cat "$(pid_file "$name")")" "$port"; else printf '%-12s stopped\n' "$name"; rc=3; fi
   done
   return $rc
@@ -267,7 +276,7 @@ status() {
 
 stop_services() {
   local i name
-  for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do IFS='|' read -r name _ _ <<<"${SERVICES[$i]}"; stop_pid "$name"; done
+  for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do IFS='|' read -r name _ <<<"${SERVICES[$i]}"; stop_pid "$name"; done
 }
 
 case "${1:-}" in

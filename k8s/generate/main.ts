@@ -1,12 +1,13 @@
 /**
- * Writes k8s/kafka/topics.yaml from the topic catalog, or with `--check` exits 1 when the
- * committed file differs. Run through `npm run k8s:topics` (compiles this folder first).
+ * Writes the files generated from the topic catalog and the service registry
+ * (k8s/kafka/topics.yaml, k8s/services/<service>.yaml + kustomization.yaml, stack/services.tsv),
+ * or with `--check` exits 1 when a committed file differs. Run through `npm run generate:registry`
+ * (or its older name `npm run k8s:topics`), which compiles this folder first.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { topicCatalog } from "../../runtime/catalog/catalog.js";
-import { renderKafkaTopics } from "./kafka-topics.js";
+import { generatedDrift, generatedFiles } from "./generated-files.js";
 
 /** The repository root: the first folder above this module holding k8s/kustomization.yaml. */
 function repoRoot(): string {
@@ -19,17 +20,20 @@ function repoRoot(): string {
   }
 }
 
-const target = join(repoRoot(), "k8s", "kafka", "topics.yaml");
-const text = renderKafkaTopics(topicCatalog);
-const shown = relative(process.cwd(), target);
+const root = repoRoot();
 if (process.argv.includes("--check")) {
-  const current = existsSync(target) ? readFileSync(target, "utf8") : "";
-  if (current !== text) {
-    process.stderr.write(`${shown} differs from the topic catalog: run \`npm run k8s:topics\`\n`);
+  const drift = generatedDrift(root);
+  if (drift.length > 0) {
+    process.stderr.write(
+      `${drift.join("\n")}\nrun \`npm run generate:registry\` (and delete files it no longer writes)\n`,
+    );
     process.exit(1);
   }
-  process.stdout.write(`${shown} matches the topic catalog (${topicCatalog.length} topics)\n`);
+  process.stdout.write(`${generatedFiles().length} generated files match the catalog and the service registry\n`);
 } else {
-  writeFileSync(target, text);
-  process.stdout.write(`wrote ${shown}: ${topicCatalog.length} KafkaTopics\n`);
+  for (const file of generatedFiles()) {
+    mkdirSync(dirname(join(root, file.path)), { recursive: true });
+    writeFileSync(join(root, file.path), file.text);
+    process.stdout.write(`wrote ${file.path}\n`);
+  }
 }

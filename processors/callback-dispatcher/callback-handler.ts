@@ -1,7 +1,9 @@
 import { toJsonString } from "@bufbuild/protobuf";
-import { Agent } from "undici";
+import type { Registry } from "prom-client";
 import { type TransactionTimedOut, TransactionTimedOutSchema } from "../../gen/transactions/v1/transaction_event_pb.js";
 import { errorMessage, TributaryError } from "../../runtime/errors.js";
+import { OutboundClient } from "../../runtime/outbound/outbound-client.js";
+import { hostGateOptions, type OutboundConfig, outboundPolicy } from "../../runtime/outbound/outbound-config.js";
 import type { DeliveryHandler } from "../../runtime/processor/run-deliveries.js";
 import { parseCallbackTarget } from "./callback-target.js";
 import { ConnectCallbacks } from "./connect-call.js";
@@ -14,13 +16,26 @@ export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
  * Invokes a timed-out transaction's callback: the webhook gets the TransactionTimedOut as JSON
  * (its Protobuf JSON form: the Start's data under "started", plus idempotencyKey and times), a
  * CallbackService gets it as the OnTimeout request. Both carry the key in `Idempotency-Key`.
+ * Both go through the outbound policy: a target that is or resolves to a blocked address is
+ * given up at once (DLQ with the reason), never called.
  */
 export function callbackHandler(options: {
   requestTimeoutMs: number;
   maxConnectionsPerOrigin: number;
+  outbound: OutboundConfig;
+  metrics?: Registry;
 }): DeliveryHandler<TransactionTimedOut> & { close(): Promise<void> } {
-  const agent = new Agent({ connections: options.maxConnectionsPerOrigin, keepAliveTimeout: 30_000 });
-  const connect = new ConnectCallbacks();
+  const policy = outboundPolicy(options.outbound);
+  const client = new OutboundClient({
+    name: CALLBACK_DISPATCHER,
+    policy,
+    gate: hostGateOptions(options.outbound),
+    connectTimeoutMs: options.outbound.connectTimeoutMs,
+    maxResponseBytes: options.outbound.maxResponseBytes,
+    maxConnectionsPerHost: options.maxConnectionsPerOrigin,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+  });
+  const connect = new ConnectCallbacks(policy);
   return {
     name: CALLBACK_DISPATCHER,
     topic: "transactions.timeouts",
@@ -29,7 +44,7 @@ export function callbackHandler(options: {
     async attempt({ message }, key, attempt, signal) {
       let target: ReturnType<typeof parseCallbackTarget>;
       try {
-        target = parseCallbackTarget(message.started?.callbackTarget ?? "", "started.callback_target");
+        target = parseCallbackTarget(message.started?.callbackTarget ?? "", "started.callback_target", policy);
       } catch (err) {
         const field = err instanceof TributaryError && err.field !== undefined ? `${err.field}: ` : "";
         return { delivered: false, retryable: false, status: "invalid target", error: `${field}${errorMessage(err)}` };
@@ -40,7 +55,7 @@ export function callbackHandler(options: {
       }
       const body = toJsonString(TransactionTimedOutSchema, message);
       return postWebhook(
-        agent,
+        client,
         target.url,
         body,
         { ...headers, "User-Agent": "tributary-callback-dispatcher" },
@@ -48,6 +63,6 @@ export function callbackHandler(options: {
         signal,
       );
     },
-    close: () => agent.close(),
+    close: () => client.close(),
   };
 }

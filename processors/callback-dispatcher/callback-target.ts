@@ -1,4 +1,5 @@
 import { TributaryError } from "../../runtime/errors.js";
+import type { OutboundPolicy } from "../../runtime/outbound/outbound-policy.js";
 
 /** Where a timeout callback goes. */
 export type CallbackTarget =
@@ -12,9 +13,15 @@ export const CALLBACK_SCHEMES = ["http:", "https:", "connect+http:", "connect+ht
 /**
  * Parses a Start's callback_target: `http(s)://host/path` (webhook) or `connect+http(s)://host:port`
  * (a CallbackService the client serves). Shared by the gateway (validation at the edge) and the
- * dispatcher, so both agree on what a target means.
+ * dispatcher, so both agree on what a target means. With a policy, a target whose host is a
+ * literal blocked address (any spelling) or a blocked name is refused too; a name that resolves
+ * to a blocked address is caught when the dispatcher connects.
  */
-export function parseCallbackTarget(target: string, field = "callback_target"): CallbackTarget {
+export function parseCallbackTarget(
+  target: string,
+  field = "callback_target",
+  policy?: OutboundPolicy,
+): CallbackTarget {
   if (target === "") throw invalid(field, "is required");
   let url: URL;
   try {
@@ -28,8 +35,11 @@ export function parseCallbackTarget(target: string, field = "callback_target"): 
   if (url.hostname === "") throw invalid(field, "must name a host");
   if (url.protocol.startsWith("connect+")) {
     const base = `${url.protocol.slice("connect+".length)}//${url.host}${url.pathname === "/" ? "" : url.pathname}`;
+    // The http(s) form is what gets dialled: its host is parsed as an address (0x7f.1 → 127.0.0.1).
+    policy?.checkUrl(base, field);
     return { kind: "connect", baseUrl: base };
   }
+  policy?.checkUrl(url.toString(), field);
   return { kind: "webhook", url: url.toString() };
 }
 

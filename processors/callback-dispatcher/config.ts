@@ -1,6 +1,7 @@
 import type { EnvReader } from "../../runtime/config/env-reader.js";
 import { platformEnvVars } from "../../runtime/config/platform-config.js";
 import { TributaryError } from "../../runtime/errors.js";
+import { OUTBOUND_ENV_VARS } from "../../runtime/outbound/outbound-config.js";
 import { type RetrySchedule, validateRetrySchedule } from "../../runtime/processor/retry-schedule.js";
 
 export const SERVICE_NAME = "callback-dispatcher";
@@ -40,7 +41,7 @@ export const DISPATCHER_ENV_VARS = [
   `${ENV_PREFIX}_SESSION_TIMEOUT_MS`,
 ] as const;
 /** Every variable this service reads (checked against k8s manifests by a test). */
-export const ENV_VARS: readonly string[] = [...platformEnvVars, ...DISPATCHER_ENV_VARS];
+export const ENV_VARS: readonly string[] = [...platformEnvVars, ...DISPATCHER_ENV_VARS, ...OUTBOUND_ENV_VARS];
 
 export function readCallbackDispatcherConfig(env: EnvReader, defaultGroup: string): CallbackDispatcherConfig {
   const schedule = {

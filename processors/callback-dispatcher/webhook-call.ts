@@ -1,6 +1,6 @@
-import { type Agent, errors, request } from "undici";
-import { errorMessage } from "../../runtime/errors.js";
-import type { AttemptOutcome } from "../../runtime/processor/run-deliveries.js";
+import type { OutboundClient } from "../../runtime/outbound/outbound-client.js";
+import { OutboundError } from "../../runtime/outbound/outbound-error.js";
+import type { AttemptOutcome } from "../../runtime/processor/delivery.js";
 
 const BODY_EXCERPT_CHARS = 256;
 
@@ -10,11 +10,12 @@ function retryableStatus(status: number): boolean {
 }
 
 /**
- * One webhook POST. 2xx is delivered; 408/425/429/5xx, timeouts and connection errors are
- * retried; any other status (a 4xx: the target refuses this callback) is final.
+ * One webhook POST through the outbound client (address checked after DNS and pinned, no
+ * redirects, bounded time and response). 2xx is delivered; 408/425/429/5xx, timeouts and
+ * connection errors are retried; a blocked target and any other status are final.
  */
 export async function postWebhook(
-  agent: Agent,
+  client: OutboundClient,
   url: string,
   body: string,
   headers: Record<string, string>,
@@ -22,27 +23,22 @@ export async function postWebhook(
   signal: AbortSignal,
 ): Promise<AttemptOutcome> {
   try {
-    const response = await request(url, {
+    const response = await client.request({
       method: "POST",
-      dispatcher: agent,
+      url,
       headers: { "content-type": "application/json", ...headers },
       body,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
+      timeoutMs,
+      signal,
     });
-    const text = (await response.body.text()).slice(0, BODY_EXCERPT_CHARS);
-    const status = `http ${response.statusCode}`;
-    if (response.statusCode >= 200 && response.statusCode < 300) return { delivered: true, status };
-    return { delivered: false, retryable: retryableStatus(response.statusCode), status, error: text };
+    const text = response.body.toString("utf8").slice(0, BODY_EXCERPT_CHARS);
+    const status = `http ${response.status}`;
+    if (response.status >= 200 && response.status < 300) return { delivered: true, status };
+    return { delivered: false, retryable: retryableStatus(response.status), status, error: text };
   } catch (err) {
-    return { delivered: false, retryable: true, status: describe(err), error: errorMessage(err) };
+    if (err instanceof OutboundError) {
+      return { delivered: false, retryable: err.canRetry, status: err.kind, error: err.message };
+    }
+    return { delivered: false, retryable: true, status: "error", error: String(err) };
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError) return "timeout";
-  if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) return "timeout";
-  const code = (err as { code?: unknown }).code;
-  return typeof code === "string" ? `error ${code}` : "error";
 }

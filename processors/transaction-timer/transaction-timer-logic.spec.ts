@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import {
   type TransactionEvent,
@@ -17,14 +18,18 @@ import {
 } from "./transaction-timer-keys.js";
 import { transactionTimerLogic } from "./transaction-timer-logic.js";
 
-const logic = transactionTimerLogic({
+const defaultLogic = transactionTimerLogic({
   keys: transactionTimerKeys("t:"),
   maxEventSkewMs: 60_000,
   log: createLogger("test", "silent"),
 });
 
 /** Applies events in order with a fixed lateness, firing like the runner does; returns fired keys. */
-function run(events: TransactionEvent[], latenessMs = 0): { fired: TransactionTimedOut[]; pending: string[] } {
+function run(
+  events: TransactionEvent[],
+  latenessMs = 0,
+  logic = defaultLogic,
+): { fired: TransactionTimedOut[]; pending: string[] } {
   const timers = PartitionTimers.loaded<PendingTransaction>([]);
   const fired: TransactionTimedOut[] = [];
   let maxEvent = Number.NEGATIVE_INFINITY;
@@ -125,6 +130,38 @@ describe("transaction timer logic (event time)", () => {
     expect(() => run([start("a", 0)])).toThrow(/event_time_ms/);
     expect(() => run([start("a", T, 0)])).toThrow(/timeout_seconds/);
     expect(() => run([create(TransactionEventSchema, { eventTimeMs: BigInt(T) })])).toThrow(/event/);
+  });
+
+  it("counts every Start and Stop by its pairing outcome (a superseding Start also as started)", async () => {
+    const metrics = new Registry();
+    const counted = transactionTimerLogic({
+      keys: transactionTimerKeys("t:"),
+      maxEventSkewMs: 60_000,
+      log: createLogger("test", "silent"),
+      metrics,
+    });
+    run(
+      [
+        start("a", T),
+        start("a", T + 1_000),
+        start("a", T + 10_000),
+        stop("a", T + 11_000),
+        start("b", T + 12_000),
+        stop("b", T + 30_000),
+        stop("ghost", T + 30_000),
+      ],
+      60_000,
+      counted,
+    );
+    const values = (await metrics.getSingleMetric("tributary_transaction_events_total")?.get())?.values ?? [];
+    expect(Object.fromEntries(values.map((v) => [v.labels.outcome, v.value]))).toEqual({
+      started: 3,
+      duplicate_start: 1,
+      superseded: 1,
+      cancelled: 1,
+      stopped_after_deadline: 1,
+      stop_not_pending: 1,
+    });
   });
 
   it("keeps the pending value readable and lossless", () => {

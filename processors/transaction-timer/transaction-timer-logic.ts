@@ -5,9 +5,11 @@ import {
   TransactionEventSchema,
   TransactionTimedOutSchema,
 } from "../../gen/transactions/v1/transaction_event_pb.js";
+import type { DataTopicName } from "../../runtime/catalog/catalog.js";
 import type { Logger } from "../../runtime/observability/logger.js";
 import { counter } from "../../runtime/observability/metrics.js";
 import type { TimerLogic } from "../../runtime/processor/timer-logic.js";
+import { pairStartStop, type StartStopOutcome } from "./start-stop-pairing.js";
 import { readTransactionEvent } from "./transaction-event-rules.js";
 import {
   decodePending,
@@ -18,22 +20,11 @@ import {
   type TransactionTimerKeys,
 } from "./transaction-timer-keys.js";
 
-export type StartStopOutcome =
-  | "started"
-  | "duplicate_start"
-  | "superseded"
-  | "cancelled"
-  | "stopped_after_deadline"
-  | "stop_not_pending";
-
 /**
- * Pairs Starts with Stops, per transaction id, in event time:
- * - Start: starts a timer at event time + timeout. A Start for a pending id is a duplicate and is
- *   ignored, unless its event time is at or past the pending deadline: the pending one then timed
- *   out first (it fires) and the new Start begins a new instance.
- * - Stop: cancels the pending timer when its event time is before the deadline; at or after the
- *   deadline the transaction timed out first, so the timer fires now. A Stop for nothing pending
- *   (unknown, or already timed out) is counted and logged, not an error.
+ * Timers for Starts without a Stop, per transaction id, in event time. The pairing rule is
+ * `pairStartStop` (start-stop-pairing.ts, shared with the transactions sink): a new instance
+ * starts a timer at event time + timeout, a Stop in time cancels it, a superseding Start or a
+ * late Stop fires it now, and a Stop for nothing pending is counted and logged, not an error.
  */
 export function transactionTimerLogic(options: {
   keys: TransactionTimerKeys;
@@ -48,40 +39,28 @@ export function transactionTimerLogic(options: {
   const note = (outcome: StartStopOutcome) => outcomes?.inc({ outcome });
   return {
     name: TRANSACTION_TIMER,
-    topic: "transactions",
+    topic: "transactions" satisfies DataTopicName,
     message: TransactionEventSchema,
-    outputTopic: "transactions.timeouts",
+    outputTopic: "transactions.timeouts" satisfies DataTopicName,
     outputMessage: TransactionTimedOutSchema,
     eventTimeOf: (decoded) => readTransactionEvent(decoded, maxEventSkewMs).eventTimeMs,
     apply(decoded, eventTimeMs, timers) {
       const facts = readTransactionEvent(decoded, maxEventSkewMs);
-      const pending = timers.get(facts.transactionId);
-      if (facts.kind === "start") {
-        if (pending !== undefined) {
-          if (eventTimeMs < pending.deadlineMs) {
-            note("duplicate_start");
-            return;
-          }
-          timers.fire(facts.transactionId);
-          note("superseded");
-        }
+      const outcome = pairStartStop(timers.get(facts.transactionId), { kind: facts.kind, eventTimeMs });
+      note(outcome);
+      if (outcome === "superseded" || outcome === "stopped_after_deadline") timers.fire(facts.transactionId);
+      else if (outcome === "cancelled") timers.cancel(facts.transactionId);
+      else if (outcome === "stop_not_pending") {
+        log.debug({ transactionId: facts.transactionId }, "stop for a transaction that is not pending");
+      }
+      if (facts.kind === "start" && (outcome === "started" || outcome === "superseded")) {
         timers.set(
           facts.transactionId,
           { started: facts.started, startedAtMs: eventTimeMs, deadlineMs: facts.deadlineMs },
           facts.deadlineMs,
         );
-        note("started");
-        return;
-      }
-      if (pending === undefined) {
-        log.debug({ transactionId: facts.transactionId }, "stop for a transaction that is not pending");
-        note("stop_not_pending");
-      } else if (eventTimeMs < pending.deadlineMs) {
-        timers.cancel(facts.transactionId);
-        note("cancelled");
-      } else {
-        timers.fire(facts.transactionId);
-        note("stopped_after_deadline");
+        // A superseding Start counts twice, as before: the old instance superseded, a new one started.
+        if (outcome === "superseded") note("started");
       }
     },
     onFire(entry, firedAtMs) {

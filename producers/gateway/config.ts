@@ -1,5 +1,8 @@
 import type { EnvReader } from "../../runtime/config/env-reader.js";
 import { platformEnvVars } from "../../runtime/config/platform-config.js";
+import { OUTBOUND_ENV_VARS } from "../../runtime/outbound/outbound-config.js";
+import { MESSAGE_SERVICE_ENV_VARS } from "./message-config.js";
+import { POSTBACK_ENV_VARS } from "./postback-config.js";
 
 export const SERVICE_NAME = "gateway";
 export const DEFAULT_HTTP_PORT = 8080;
@@ -31,7 +34,13 @@ export const GATEWAY_ENV_VARS = [
   "TRANSACTION_MAX_PAYLOAD_BYTES",
   "TRANSACTION_LIST_PENDING_WAIT_MS",
 ] as const;
-export const ENV_VARS: readonly string[] = [...platformEnvVars, ...GATEWAY_ENV_VARS];
+export const ENV_VARS: readonly string[] = [
+  ...platformEnvVars,
+  ...GATEWAY_ENV_VARS,
+  ...MESSAGE_SERVICE_ENV_VARS,
+  ...POSTBACK_ENV_VARS,
+  ...OUTBOUND_ENV_VARS,
+];
 
 export function readGatewayConfig(env: EnvReader): GatewayConfig {
   return {

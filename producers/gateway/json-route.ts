@@ -7,6 +7,8 @@ export interface JsonRoute {
   readonly path: string;
   /** Largest request body accepted, in bytes; a larger one is refused with 413 before parsing. */
   readonly maxBodyBytes: number;
+  /** Parses the body text (default JSON.parse); a SyntaxError answers 400 "malformed JSON". */
+  readonly parseBody?: (text: string) => unknown;
   /** Validates and handles the parsed body; throws TributaryError (with `field`) on bad input. */
   handle(body: unknown, req: IncomingMessage, signal: AbortSignal): Promise<{ status: number; body: unknown }>;
 }
@@ -86,7 +88,7 @@ async function serve(route: JsonRoute, req: IncomingMessage, res: ServerResponse
     }
     let body: unknown;
     try {
-      body = JSON.parse(raw.toString("utf8"));
+      body = (route.parseBody ?? JSON.parse)(raw.toString("utf8"));
     } catch (err) {
       send(res, 400, errorBody("invalid_argument", `malformed JSON: ${errorMessage(err)}`, "body"));
       return;

@@ -4,7 +4,7 @@ import {
   decodePending,
   type PendingTransaction,
   transactionTimerKeys,
-} from "../../processors/transaction-timer/transaction-timer-keys.js";
+} from "../../processors/transaction-timer/index.js";
 import { errorMessage, TributaryError } from "../../runtime/errors.js";
 import type { KafkaAdapter } from "../../runtime/kafka/kafka-adapter.js";
 import type { Logger } from "../../runtime/observability/logger.js";

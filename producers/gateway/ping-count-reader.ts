@@ -5,7 +5,7 @@ import {
   minuteOf,
   pingCountersKey,
   TOTAL_FIELD,
-} from "../../processors/ping-counter/ping-counter-keys.js";
+} from "../../processors/ping-counter/index.js";
 import { errorMessage } from "../../runtime/errors.js";
 import type { Logger } from "../../runtime/observability/logger.js";
 

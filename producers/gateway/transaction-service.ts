@@ -2,8 +2,9 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { TransactionEventSchema, TransactionStartedSchema } from "../../gen/transactions/v1/transaction_event_pb.js";
 import type { TransactionService } from "../../gen/transactions/v1/transaction_service_pb.js";
-import { parseCallbackTarget } from "../../processors/callback-dispatcher/callback-target.js";
+import { parseCallbackTarget } from "../../processors/callback-dispatcher/index.js";
 import { errorMessage, TributaryError } from "../../runtime/errors.js";
+import type { OutboundPolicy } from "../../runtime/outbound/outbound-policy.js";
 import type { RecordProducer } from "../../runtime/kafka/kafka-adapter.js";
 import type { TopicCodec } from "../../runtime/serde/topic-codec.js";
 import type { GatewayConfig } from "./config.js";
@@ -18,6 +19,8 @@ export interface TransactionServiceDeps {
   readonly transactionsTopic: string;
   readonly pending: PendingTransactionsReader;
   readonly config: GatewayConfig;
+  /** Refuses callback targets that are literal blocked addresses (any spelling) or blocked names. */
+  readonly outboundPolicy: OutboundPolicy;
   readonly now?: () => number;
 }
 
@@ -62,7 +65,7 @@ export function transactionServiceImpl(deps: TransactionServiceDeps): ServiceImp
         );
       }
       try {
-        parseCallbackTarget(req.callbackTarget);
+        parseCallbackTarget(req.callbackTarget, "callback_target", deps.outboundPolicy);
       } catch (err) {
         throw err instanceof TributaryError ? toConnectError(err) : err;
       }

@@ -20,6 +20,8 @@ export interface OutgoingRecord {
   readonly value: Buffer;
   readonly headers: RecordHeaders;
   readonly timestampMs?: number;
+  /** Explicit partition; default: by key (murmur2). A command meant for every partition needs it. */
+  readonly partition?: number;
 }
 
 export interface ConsumedRecord {
@@ -279,7 +281,9 @@ export class RecordProducer {
     const byTopicPartition = new Map<string, { topic: string; partition: number; items: typeof batch }>();
     for (const item of batch) {
       const partitionMetadata = await this.#partitionsOf(item.topic);
-      const partition = this.#partitioner({ topic: item.topic, partitionMetadata, message: { key: item.record.key } });
+      const partition =
+        item.record.partition ??
+        this.#partitioner({ topic: item.topic, partitionMetadata, message: { key: item.record.key } });
       const id = `${item.topic}\u0000${partition}`;
       let group = byTopicPartition.get(id);
       if (group === undefined) {

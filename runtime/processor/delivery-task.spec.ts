@@ -17,7 +17,7 @@ import { InMemoryLog } from "./testing/in-memory-log.js";
 import { InMemoryOffsetStore } from "./testing/in-memory-store.js";
 import { settle, TaskDriver } from "./testing/task-driver.js";
 
-const TOPIC = "deliveries";
+const TOPIC = "postbacks";
 const OK: AttemptOutcome = { delivered: true, status: "200" };
 const FAIL: AttemptOutcome = { delivered: false, retryable: true, status: "503", error: "unavailable" };
 const REJECT: AttemptOutcome = { delivered: false, retryable: false, status: "404", error: "not found" };
@@ -25,7 +25,7 @@ const REJECT: AttemptOutcome = { delivered: false, retryable: false, status: "40
 /** Outcomes per key, in order (the last repeats); "hang" keeps the attempt open until released. */
 class ScriptedTarget implements DeliveryHandler<PingRecorded> {
   readonly name = "spec-delivery";
-  readonly topic = TOPIC;
+  readonly topic = TOPIC as typeof TOPIC;
   readonly message = PingRecordedSchema;
   readonly calls: { key: string; attempt: number; atMs: number }[] = [];
   readonly #script = new Map<string, (AttemptOutcome | "hang")[]>();
@@ -265,5 +265,50 @@ describe("delivery strategy on the partition-task core", () => {
     expect(target.calls).toHaveLength(1);
     expect(ledger.outcomes.get("dup")).toBe("delivered");
     expect(await ledger.store.readNext(TOPIC, 0)).toBe(2);
+  });
+
+  it("on shutdown lets running attempts finish within the grace period, then commits them", async () => {
+    const { driver, target, ledger, record } = setup();
+    target.script("late", "hang");
+    record(0, "late");
+    record(0, "quick");
+    const inst = driver.start();
+    await driver.assign(inst, [0]);
+    await driver.drain(inst);
+    await settle();
+    const stopping = inst.runner.stop();
+    target.release();
+    await stopping;
+    expect(ledger.outcomes.get("late")).toBe("delivered");
+    expect(ledger.outcomes.get("quick")).toBe("delivered");
+    expect(await ledger.store.readNext(TOPIC, 0)).toBe(2);
+    expect(ledger.attemptLog.map((a) => a.key).sort()).toEqual(["late", "quick"]);
+  });
+
+  it("a refused commit (another owner moved on) drops the partition's deliveries and reloads", async () => {
+    const { driver, target, ledger, record } = setup();
+    target.script("x", FAIL);
+    record(0, "x");
+    const zombie = driver.start();
+    await driver.assign(zombie, [0]);
+    await driver.drain(zombie);
+    await driver.advance(zombie, 200);
+    // Another owner finishes x (here: by hand) and moves the stored position past it.
+    await ledger.store.commit([
+      {
+        topic: TOPIC,
+        partition: 0,
+        expectedNext: 0,
+        nextOffset: 1,
+        batch: { started: [], attempts: [], finished: [] },
+        records: 1,
+      },
+    ]);
+    await driver.advance(zombie, 2_000); // its retry attempt is logged, then refused with the offsets
+    expect(zombie.consumer.seeks.at(-1)).toEqual({ partition: 0, offset: 1 });
+    const callsAfterReload = target.calls.length;
+    await driver.advance(zombie, 20_000);
+    expect(target.calls.length).toBe(callsAfterReload);
+    expect(ledger.attemptLog.map((a) => a.attempt)).toEqual([1]);
   });
 });

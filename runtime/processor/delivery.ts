@@ -1,4 +1,5 @@
 import type { DescMessage, Message } from "@bufbuild/protobuf";
+import type { DataTopicName } from "../catalog/catalog.js";
 import type { DecodedRecord } from "../serde/topic-codec.js";
 import type { OffsetSafeStore } from "./offset-safe-store.js";
 
@@ -20,7 +21,7 @@ export interface DeliveryHandler<M extends Message> {
   /** Processor name: metrics label, DLQ header. */
   readonly name: string;
   /** Logical (catalog) topic consumed. */
-  readonly topic: string;
+  readonly topic: DataTopicName;
   readonly message: DescMessage;
   /** Identity of the effect, the same across retries and re-emissions: the idempotency key. */
   keyOf(record: DecodedRecord<M>): string;

@@ -1,4 +1,5 @@
 import type { DescMessage, Message } from "@bufbuild/protobuf";
+import type { DataTopicName } from "../catalog/catalog.js";
 import type { DecodedRecord } from "../serde/topic-codec.js";
 
 /**
@@ -10,7 +11,7 @@ export interface Projection<M extends Message, B> {
   /** Processor name: consumer group, offsets namespace, metrics label. */
   readonly name: string;
   /** Logical (catalog) topic consumed. */
-  readonly topic: string;
+  readonly topic: DataTopicName;
   readonly message: DescMessage;
   emptyBatch(): B;
   add(batch: B, record: DecodedRecord<M>): void;

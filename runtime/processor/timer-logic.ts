@@ -1,4 +1,5 @@
 import type { DescMessage, Message } from "@bufbuild/protobuf";
+import type { DataTopicName } from "../catalog/catalog.js";
 import type { DecodedRecord } from "../serde/topic-codec.js";
 import type { KeyValueOp } from "./core/key-value-op.js";
 
@@ -30,10 +31,10 @@ export interface TimerLogic<M extends Message, V> {
   /** Processor name: consumer group default, offsets field namespace, metrics label. */
   readonly name: string;
   /** Logical (catalog) topic consumed. */
-  readonly topic: string;
+  readonly topic: DataTopicName;
   readonly message: DescMessage;
   /** Logical (catalog) topic fired timers are written to. */
-  readonly outputTopic: string;
+  readonly outputTopic: DataTopicName;
   readonly outputMessage: DescMessage;
   /** Event time of a record; it advances the partition's watermark. */
   eventTimeOf(record: DecodedRecord<M>): number;

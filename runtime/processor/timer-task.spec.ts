@@ -9,8 +9,8 @@ import { TaskDriver } from "./testing/task-driver.js";
 import type { TimerKeys, TimerLogic } from "./timer-logic.js";
 import { timerTask } from "./timer-task.js";
 
-const TOPIC = "starts";
-const OUTPUT = "fired";
+const TOPIC = "transactions";
+const OUTPUT = "transactions.timeouts";
 const LATENESS_MS = 100;
 const T0 = 1_700_000_000_000;
 

@@ -3,7 +3,7 @@ import type { Logger } from "../observability/logger.js";
 import type { PartitionChunk } from "../processor/offset-safe-store.js";
 import type { Projection } from "../processor/projection.js";
 import { migrate } from "../state/migrations.js";
-import { openPool } from "../state/pg-pool.js";
+import { migrationsDir, openPool } from "../state/pg-pool.js";
 import { PgStateStore } from "../state/pg-state-store.js";
 import type { ReplayTarget } from "./replay-target.js";
 
@@ -11,6 +11,7 @@ export interface PgReplayOptions<B> {
   // biome-ignore lint/suspicious/noExplicitAny: projections are generic over their message type
   readonly projection: Projection<any, B>;
   readonly databaseUrl: string;
+  /** The flow's own migrations folder (the runtime's offsets table is applied before it). */
   readonly migrationsDir: string;
   /** Offsets owner in `tributary_offsets` (the sink's consumer group). */
   readonly consumer: string;
@@ -35,6 +36,8 @@ export function pgReplayTarget<B>(options: PgReplayOptions<B>): ReplayTarget<B> 
       const live = openPool(options.databaseUrl, 2);
       await live.query(`CREATE SCHEMA "${schema}"`);
       const rebuilt = openPoolWithSearchPath(options.databaseUrl, schema);
+      // The runtime's offsets table first (the switch copies the rebuilt offsets), then the flow's tables.
+      await migrate(rebuilt, migrationsDir(), options.log);
       await migrate(rebuilt, options.migrationsDir, options.log);
       const drop = async () => {
         await rebuilt.end();

@@ -32,7 +32,11 @@ export function migrationsDirBeside(moduleUrl: string): string {
   return dir;
 }
 
-/** The shared migrations folder (`sinks/migrations`): the offsets table and the existing flows. */
+/**
+ * The runtime's own migrations (`runtime/state/migrations`): the shared `tributary_offsets` table
+ * every PgStateStore writes. A flow's main.ts applies this folder first, then its own
+ * (`migrationsDirBeside(import.meta.url)`).
+ */
 export function migrationsDir(): string {
-  return join(repoRootOf(dirname(fileURLToPath(import.meta.url))), "sinks", "migrations");
+  return migrationsDirBeside(import.meta.url);
 }

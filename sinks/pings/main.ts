@@ -2,7 +2,7 @@ import { runMain } from "../../runtime/lifecycle/run-main.js";
 import { startPlatform } from "../../runtime/platform.js";
 import { readProcessorTuning, runProcessorService } from "../../runtime/processor/processor-service.js";
 import { migrate } from "../../runtime/state/migrations.js";
-import { migrationsDir, openPool } from "../../runtime/state/pg-pool.js";
+import { migrationsDir, migrationsDirBeside, openPool } from "../../runtime/state/pg-pool.js";
 import { PgStateStore } from "../../runtime/state/pg-state-store.js";
 import { DEFAULT_HTTP_PORT, ENV_PREFIX, SERVICE_NAME } from "./config.js";
 import { insertPings, PINGS_SINK, pingsSinkProjection } from "./pings-sink.js";
@@ -17,6 +17,7 @@ runMain(SERVICE_NAME, async () => {
   const pool = openPool(platform.config.databaseUrl);
   platform.shutdown.onShutdown("postgres", () => pool.end());
   await migrate(pool, migrationsDir(), platform.log);
+  await migrate(pool, migrationsDirBeside(import.meta.url), platform.log);
   const store = new PgStateStore(pool, tuning.groupId, insertPings);
   await runProcessorService(platform, pingsSinkProjection, store, tuning);
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_EVENT_SKEW_MS } from "../../processors/transaction-timer/transaction-event-rules.js";
+import { DEFAULT_MAX_EVENT_SKEW_MS } from "../../processors/transaction-timer/index.js";
 import type { EnvReader } from "../../runtime/config/env-reader.js";
 import { platformEnvVars } from "../../runtime/config/platform-config.js";
 import { processorTuningVars } from "../../runtime/processor/processor-service.js";

@@ -1,10 +1,13 @@
 import type { PoolClient } from "pg";
 import { type TransactionEvent, TransactionEventSchema } from "../../gen/transactions/v1/transaction_event_pb.js";
 import {
+  idempotencyKey,
+  pairStartStop,
   readTransactionEvent,
+  type StartStopOutcome,
   type TransactionFacts,
-} from "../../processors/transaction-timer/transaction-event-rules.js";
-import { idempotencyKey } from "../../processors/transaction-timer/transaction-timer-keys.js";
+} from "../../processors/transaction-timer/index.js";
+import type { DataTopicName } from "../../runtime/catalog/catalog.js";
 import type { PartitionChunk } from "../../runtime/processor/offset-safe-store.js";
 import type { Projection } from "../../runtime/processor/projection.js";
 
@@ -15,7 +18,7 @@ export type TransactionRecord = TransactionFacts & { readonly partition: number;
 export function transactionsSinkProjection(maxEventSkewMs: number): Projection<TransactionEvent, TransactionRecord[]> {
   return {
     name: TRANSACTIONS_SINK,
-    topic: "transactions",
+    topic: "transactions" satisfies DataTopicName,
     message: TransactionEventSchema,
     emptyBatch: () => [],
     add(batch, decoded) {
@@ -25,22 +28,75 @@ export function transactionsSinkProjection(maxEventSkewMs: number): Projection<T
   };
 }
 
-interface InstanceRow {
+type InstanceState = "open" | "completed" | "stopped_late" | "superseded";
+
+/** One Start instance: a row of `transactions`. */
+export interface InstanceRow {
   readonly key: string;
   readonly deadlineMs: number;
   /** Null for rows already in the table. */
   readonly start: (TransactionRecord & { kind: "start" }) | null;
-  state: "open" | "completed" | "stopped_late" | "superseded";
+  state: InstanceState;
   stoppedAtMs: number | null;
   duplicates: number;
   changed: boolean;
 }
 
+/** The state an open instance moves to, by pairing outcome; the other outcomes leave it open. */
+const CLOSING: Partial<Record<StartStopOutcome, InstanceState>> = {
+  superseded: "superseded",
+  cancelled: "completed",
+  stopped_after_deadline: "stopped_late",
+};
+
+/**
+ * Folds Starts and Stops (in log order) into instance rows with the timer's pairing rule:
+ * `open` holds the open instance of each id involved (and is updated); the result is every
+ * instance touched (new ones with their Start) and the Stops that found nothing open.
+ */
+export function foldTransactionEvents(
+  open: Map<string, InstanceRow>,
+  events: readonly TransactionRecord[],
+): { touched: InstanceRow[]; strays: TransactionRecord[] } {
+  const touched: InstanceRow[] = [...open.values()];
+  const strays: TransactionRecord[] = [];
+  for (const e of events) {
+    const current = open.get(e.transactionId);
+    const outcome = pairStartStop(current, e);
+    const closing = CLOSING[outcome];
+    if (outcome === "stop_not_pending") {
+      strays.push(e);
+    } else if (current !== undefined && outcome === "duplicate_start") {
+      current.duplicates += 1;
+      current.changed = true;
+    } else if (current !== undefined && closing !== undefined) {
+      current.state = closing;
+      current.changed = true;
+      if (e.kind === "stop") current.stoppedAtMs = e.eventTimeMs;
+      open.delete(e.transactionId);
+    }
+    if (e.kind === "start" && (outcome === "started" || outcome === "superseded")) {
+      const row: InstanceRow = {
+        key: idempotencyKey(e.transactionId, e.eventTimeMs),
+        deadlineMs: e.deadlineMs,
+        start: e,
+        state: "open",
+        stoppedAtMs: null,
+        duplicates: 0,
+        changed: true,
+      };
+      open.set(e.transactionId, row);
+      touched.push(row);
+    }
+  }
+  return { touched, strays };
+}
+
 /**
  * Applies Starts and Stops in log order (a transaction id lives on one partition, so its events
  * are in order within the chunks): reads the open instances of the ids involved, folds the events
- * in memory, then writes new instances, updated ones and stray Stops in three statements, inside
- * the store's transaction with the offsets.
+ * in memory (foldTransactionEvents), then writes new instances, updated ones and stray Stops in
+ * three statements, inside the store's transaction with the offsets.
  */
 export async function applyTransactionEvents(
   client: PoolClient,
@@ -65,40 +121,7 @@ export async function applyTransactionEvents(
       changed: false,
     });
   }
-  const touched: InstanceRow[] = [...open.values()];
-  const strays: TransactionRecord[] = [];
-  for (const e of events) {
-    const current = open.get(e.transactionId);
-    if (e.kind === "start") {
-      if (current !== undefined && e.eventTimeMs < current.deadlineMs) {
-        current.duplicates += 1;
-        current.changed = true;
-        continue;
-      }
-      if (current !== undefined) {
-        current.state = "superseded";
-        current.changed = true;
-      }
-      const row: InstanceRow = {
-        key: idempotencyKey(e.transactionId, e.eventTimeMs),
-        deadlineMs: e.deadlineMs,
-        start: e,
-        state: "open",
-        stoppedAtMs: null,
-        duplicates: 0,
-        changed: true,
-      };
-      open.set(e.transactionId, row);
-      touched.push(row);
-    } else if (current === undefined) {
-      strays.push(e);
-    } else {
-      current.state = e.eventTimeMs < current.deadlineMs ? "completed" : "stopped_late";
-      current.stoppedAtMs = e.eventTimeMs;
-      current.changed = true;
-      open.delete(e.transactionId);
-    }
-  }
+  const { touched, strays } = foldTransactionEvents(open, events);
   const inserts = touched.filter((r) => r.start !== null);
   const updates = touched.filter((r) => r.start === null && r.changed);
   if (inserts.length > 0) {

@@ -1,19 +1,26 @@
 import { create } from "@bufbuild/protobuf";
 import { Redis } from "ioredis";
-import { CallbackReceiver, type CallbackResponder } from "../../cli/callback-receiver.js";
-import { type TransactionClient, transactionClient } from "../../cli/transaction-client.js";
 import { TransactionEventSchema, TransactionStartedSchema } from "../../gen/transactions/v1/transaction_event_pb.js";
+import { transactionTimerKeys } from "../../processors/transaction-timer/index.js";
 import type { OutgoingRecord } from "../../runtime/kafka/kafka-adapter.js";
+import {
+  CallbackReceiver,
+  type CallbackResponder,
+  type TransactionClient,
+  transactionClient,
+} from "../../testkit/index.js";
 import { createDatabase, dropDatabase } from "./databases.js";
+import { entryOf } from "./service-entries.js";
 import { ServiceProcess } from "./service-process.js";
 import { stackEnv, uniqueId } from "./stack-env.js";
 import { TestPlatform } from "./test-platform.js";
 
+/** The transactions flow's services by short name; entry points from services/registry.ts. */
 export const ENTRY = {
-  gateway: "dist/producers/gateway/main.js",
-  timer: "dist/processors/transaction-timer/main.js",
-  dispatcher: "dist/processors/callback-dispatcher/main.js",
-  sink: "dist/sinks/transactions/main.js",
+  gateway: entryOf("gateway"),
+  timer: entryOf("transaction-timer"),
+  dispatcher: entryOf("callback-dispatcher"),
+  sink: entryOf("transactions-sink"),
 } as const;
 export type ServiceName = keyof typeof ENTRY;
 
@@ -54,6 +61,8 @@ export class TransactionsStack {
       // The broker's minimum: a killed instance's partitions move on within ~6 s.
       TRANSACTION_TIMER_SESSION_TIMEOUT_MS: "6000",
       CALLBACK_DISPATCHER_SESSION_TIMEOUT_MS: "6000",
+      // The callback receiver listens on 127.0.0.1: exactly that address is opened, nothing else.
+      OUTBOUND_ALLOW_CIDRS: "127.0.0.1/32",
       LOG_LEVEL: "warn",
       ...extraEnv,
     };
@@ -133,7 +142,7 @@ export class TransactionsStack {
     const state: Record<string, unknown> = {
       transactionsEnds: await ends("transactions"),
       timeoutsEnds: await ends("transactions.timeouts"),
-      timerOffsets: await this.redis.hgetall(`${this.namespace}tributary:offsets:transaction-timer`),
+      timerOffsets: await this.redis.hgetall(transactionTimerKeys(this.namespace).offsets),
       watermarks: await this.redis.hgetall(`${this.namespace}txn:watermarks`),
       timerKeys: await this.timerKeys(),
     };

@@ -3,7 +3,9 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPingLoad } from "../../bench/ping-load.js";
 import { PingRecordedSchema } from "../../gen/ping/v1/ping_recorded_pb.js";
+import { PING_COUNTER, pingCountersKey } from "../../processors/ping-counter/index.js";
 import { decodeWire } from "../../runtime/serde/wire-format.js";
+import { offsetsKey } from "../../runtime/state/redis-state-store.js";
 import { createDatabase, dropDatabase, queryOne } from "../helpers/databases.js";
 import { readTopic } from "../helpers/read-topic.js";
 import { ServiceProcess } from "../helpers/service-process.js";
@@ -94,10 +96,7 @@ describe("exactly-once ping counts under kill -9", () => {
     const endSum = ends.reduce((n, e) => n + e.high, 0);
     expect(endSum).toBe(PINGS);
     const counterOffsets = async () =>
-      Object.values(await redis.hgetall(`${namespace}tributary:offsets:ping-counter`)).reduce(
-        (n, v) => n + Number(v),
-        0,
-      );
+      Object.values(await redis.hgetall(offsetsKey(namespace, PING_COUNTER))).reduce((n, v) => n + Number(v), 0);
     await waitUntil(async () => (await counterOffsets()) === endSum, {
       timeoutMs: 180_000,
       describe: async () =>
@@ -113,7 +112,7 @@ describe("exactly-once ping counts under kill -9", () => {
       describe: async () => `sink offsets ${await sinkOffsets()} of ${endSum}; ${sink.output.slice(-5).join("")}`,
     });
 
-    const counters = await redis.hgetall(`${namespace}ping:counters`);
+    const counters = await redis.hgetall(pingCountersKey(namespace));
     expect(Number(counters.total)).toBe(result.acked);
 
     const recount = new Map<string, number>();

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPingLoad } from "../../bench/ping-load.js";
+import { pingCountersKey } from "../../processors/ping-counter/index.js";
 import { createDatabase, dropDatabase, queryOne } from "../helpers/databases.js";
 import { runCli } from "../helpers/run-command.js";
 import { freePort, ServiceProcess } from "../helpers/service-process.js";
@@ -138,7 +139,7 @@ describe("PingCount fallback and replay", () => {
     const redis = new Redis(redisUrl);
     redis.on("error", () => undefined);
     try {
-      const key = `${namespace}ping:counters`;
+      const key = pingCountersKey(namespace);
       const live = await redis.hgetall(key);
       expect(live.total).toBe(String(pings));
       const env = { TOPIC_PREFIX: prefix, STATE_NAMESPACE: namespace, REDIS_URL: redisUrl };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { idempotencyKey } from "../../processors/transaction-timer/transaction-timer-keys.js";
+import { idempotencyKey } from "../../processors/transaction-timer/index.js";
 import { queryOne } from "../helpers/databases.js";
 import { readTopic } from "../helpers/read-topic.js";
 import { TransactionsStack } from "../helpers/transactions-stack.js";

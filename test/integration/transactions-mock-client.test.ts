@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MockClientResult } from "../../cli/mock-client.js";
+import type { MockClientResult } from "../../testkit/index.js";
 import { queryOne } from "../helpers/databases.js";
 import { runCommand } from "../helpers/run-command.js";
 import { repoRoot } from "../helpers/stack-env.js";

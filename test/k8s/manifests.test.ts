@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import { beforeAll, describe, expect, it } from "vitest";
-import { deployedServices, notDeployed } from "../../k8s/services.js";
+import { notServices, serviceRegistry } from "../../services/registry.js";
 import { crdFiles, loadCrdValidators, type ResourceValidator } from "./support/crd-validators.js";
 import { kustomizationProblems } from "./support/kustomization-check.js";
 import { loadManifestFile, type ManifestDoc, yamlFilesUnder } from "./support/manifest-files.js";
@@ -39,7 +39,7 @@ describe("k8s/", () => {
   });
 
   it("runs each service as its config.ts allows: env vars, entry point, port, probes, PDBs", () => {
-    expect(checkServices(docs, deployedServices)).toEqual([]);
+    expect(checkServices(docs, serviceRegistry)).toEqual([]);
   });
 
   it("deploys every service folder that has a main.ts, or says why not", () => {
@@ -48,7 +48,7 @@ describe("k8s/", () => {
         .filter((entry) => entry.isDirectory() && existsSync(join(repoRoot, top, entry.name, "main.ts")))
         .map((entry) => `${top}/${entry.name}`),
     );
-    const covered = [...deployedServices.map((s) => s.dir), ...notDeployed.map((s) => s.dir)];
+    const covered = [...serviceRegistry.map((s) => s.dir), ...notServices.map((s) => s.dir)];
     expect(withMain.filter((dir) => !covered.includes(dir))).toEqual([]);
   });
 
@@ -162,7 +162,7 @@ describe("the validator", () => {
         expect.stringMatching(/Deployment\/ping-counter: .*'"readinessProbes"' does not exist in type 'IContainer'/),
       ]),
     );
-    const pingCounter = deployedServices.filter((s) => s.config.SERVICE_NAME === "ping-counter");
+    const pingCounter = serviceRegistry.filter((s) => s.name === "ping-counter");
     expect(pingCounter).toHaveLength(1);
     const serviceProblems = checkServices(brokenDocs, pingCounter);
     expect(serviceProblems).toEqual(

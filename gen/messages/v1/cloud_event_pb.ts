@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file messages/v1/cloud_event.proto.
  */
 export const file_messages_v1_cloud_event: GenFile = /*@__PURE__*/
-  fileDesc("Ch1tZXNzYWdlcy92MS9jbG91ZF9ldmVudC5wcm90bxILbWVzc2FnZXMudjEiwwIKCkNsb3VkRXZlbnQSCgoCaWQYASABKAkSDgoGc291cmNlGAIgASgJEhQKDHNwZWNfdmVyc2lvbhgDIAEoCRIMCgR0eXBlGAQgASgJEjsKCmF0dHJpYnV0ZXMYBSADKAsyJy5tZXNzYWdlcy52MS5DbG91ZEV2ZW50LkF0dHJpYnV0ZXNFbnRyeRIVCgtiaW5hcnlfZGF0YRgGIAEoDEgAEhMKCXRleHRfZGF0YRgHIAEoCUgAEioKCnByb3RvX2RhdGEYCCABKAsyFC5nb29nbGUucHJvdG9idWYuQW55SAAaWAoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRI0CgV2YWx1ZRgCIAEoCzIlLm1lc3NhZ2VzLnYxLkNsb3VkRXZlbnRBdHRyaWJ1dGVWYWx1ZToCOAFCBgoEZGF0YSLTAQoYQ2xvdWRFdmVudEF0dHJpYnV0ZVZhbHVlEhQKCmNlX2Jvb2xlYW4YASABKAhIABIUCgpjZV9pbnRlZ2VyGAIgASgFSAASEwoJY2Vfc3RyaW5nGAMgASgJSAASEgoIY2VfYnl0ZXMYBCABKAxIABIQCgZjZV91cmkYBSABKAlIABIUCgpjZV91cmlfcmVmGAYgASgJSAASMgoMY2VfdGltZXN0YW1wGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAQgYKBGF0dHIicQoOTWVzc2FnZUNvbW1hbmQSJgoDcHV0GAEgASgLMhcubWVzc2FnZXMudjEuQ2xvdWRFdmVudEgAEhMKCWRlbGV0ZV9pZBgCIAEoCUgAEhcKD2NvbW1hbmRfdGltZV9tcxgDIAEoA0IJCgdjb21tYW5kYgZwcm90bzM", [file_google_protobuf_any, file_google_protobuf_timestamp]);
+  fileDesc("Ch1tZXNzYWdlcy92MS9jbG91ZF9ldmVudC5wcm90bxILbWVzc2FnZXMudjEiwwIKCkNsb3VkRXZlbnQSCgoCaWQYASABKAkSDgoGc291cmNlGAIgASgJEhQKDHNwZWNfdmVyc2lvbhgDIAEoCRIMCgR0eXBlGAQgASgJEjsKCmF0dHJpYnV0ZXMYBSADKAsyJy5tZXNzYWdlcy52MS5DbG91ZEV2ZW50LkF0dHJpYnV0ZXNFbnRyeRIVCgtiaW5hcnlfZGF0YRgGIAEoDEgAEhMKCXRleHRfZGF0YRgHIAEoCUgAEioKCnByb3RvX2RhdGEYCCABKAsyFC5nb29nbGUucHJvdG9idWYuQW55SAAaWAoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRI0CgV2YWx1ZRgCIAEoCzIlLm1lc3NhZ2VzLnYxLkNsb3VkRXZlbnRBdHRyaWJ1dGVWYWx1ZToCOAFCBgoEZGF0YSLTAQoYQ2xvdWRFdmVudEF0dHJpYnV0ZVZhbHVlEhQKCmNlX2Jvb2xlYW4YASABKAhIABIUCgpjZV9pbnRlZ2VyGAIgASgFSAASEwoJY2Vfc3RyaW5nGAMgASgJSAASEgoIY2VfYnl0ZXMYBCABKAxIABIQCgZjZV91cmkYBSABKAlIABIUCgpjZV91cmlfcmVmGAYgASgJSAASMgoMY2VfdGltZXN0YW1wGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAQgYKBGF0dHIinQEKDk1lc3NhZ2VDb21tYW5kEiYKA3B1dBgBIAEoCzIXLm1lc3NhZ2VzLnYxLkNsb3VkRXZlbnRIABITCglkZWxldGVfaWQYAiABKAlIABIqCgVjbGVhbhgEIAEoCzIZLm1lc3NhZ2VzLnYxLkNsZWFuQ29tbWFuZEgAEhcKD2NvbW1hbmRfdGltZV9tcxgDIAEoA0IJCgdjb21tYW5kIjMKDENsZWFuQ29tbWFuZBIQCghjbGVhbl9pZBgBIAEoCRIRCgljdXRvZmZfbXMYAiABKANiBnByb3RvMw", [file_google_protobuf_any, file_google_protobuf_timestamp]);
 
 /**
  * CloudEvents 1.0 in their Protobuf form (`messages` topic, key: the event id).
@@ -136,7 +136,7 @@ export const CloudEventAttributeValueSchema: GenMessage<CloudEventAttributeValue
   messageDesc(file_messages_v1_cloud_event, 1);
 
 /**
- * `messages` topic also carries deletions, so the Postgres projection replays to the same state.
+ * `messages` topic also carries deletions and cleans, so the Postgres projection replays to the same state.
  *
  * @generated from message messages.v1.MessageCommand
  */
@@ -156,9 +156,19 @@ export type MessageCommand = Message<"messages.v1.MessageCommand"> & {
      */
     value: string;
     case: "deleteId";
+  } | {
+    /**
+     * Written once to every partition: each partition drops its own expired rows in log order.
+     *
+     * @generated from field: messages.v1.CleanCommand clean = 4;
+     */
+    value: CleanCommand;
+    case: "clean";
   } | { case: undefined; value?: undefined };
 
   /**
+   * Gateway clock when the command was accepted: the put time of a put.
+   *
    * @generated from field: int64 command_time_ms = 3;
    */
   commandTimeMs: bigint;
@@ -170,4 +180,31 @@ export type MessageCommand = Message<"messages.v1.MessageCommand"> & {
  */
 export const MessageCommandSchema: GenMessage<MessageCommand> = /*@__PURE__*/
   messageDesc(file_messages_v1_cloud_event, 2);
+
+/**
+ * Removes the partition's events whose age (CloudEvent `time` when present, else put time) is
+ * older than the cutoff; the cutoff is fixed in the record, so a replay removes the same rows.
+ *
+ * @generated from message messages.v1.CleanCommand
+ */
+export type CleanCommand = Message<"messages.v1.CleanCommand"> & {
+  /**
+   * Identifies one Clean call across partitions; the projection records its count under it.
+   *
+   * @generated from field: string clean_id = 1;
+   */
+  cleanId: string;
+
+  /**
+   * @generated from field: int64 cutoff_ms = 2;
+   */
+  cutoffMs: bigint;
+};
+
+/**
+ * Describes the message messages.v1.CleanCommand.
+ * Use `create(CleanCommandSchema)` to create a new message.
+ */
+export const CleanCommandSchema: GenMessage<CleanCommand> = /*@__PURE__*/
+  messageDesc(file_messages_v1_cloud_event, 3);
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file messages/v1/message_service.proto.
  */
 export const file_messages_v1_message_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFtZXNzYWdlcy92MS9tZXNzYWdlX3NlcnZpY2UucHJvdG8SC21lc3NhZ2VzLnYxIjgKD1B1dEJhdGNoUmVxdWVzdBIlCgRtc2dzGAEgAygLMhcubWVzc2FnZXMudjEuQ2xvdWRFdmVudCIlChBQdXRCYXRjaFJlc3BvbnNlEhEKCWFja19jb3VudBgBIAEoDSIeCg9HZXRCYXRjaFJlcXVlc3QSCwoDaWRzGAEgAygJIjkKEEdldEJhdGNoUmVzcG9uc2USJQoEbXNncxgBIAMoCzIXLm1lc3NhZ2VzLnYxLkNsb3VkRXZlbnQiIQoSRGVsZXRlQmF0Y2hSZXF1ZXN0EgsKA2lkcxgBIAMoCSIkChNEZWxldGVCYXRjaFJlc3BvbnNlEg0KBWNvdW50GAEgASgNIg4KDENsZWFuUmVxdWVzdCIeCg1DbGVhblJlc3BvbnNlEg0KBWNvdW50GAEgASgNMrQCCg5NZXNzYWdlU2VydmljZRJHCghQdXRCYXRjaBIcLm1lc3NhZ2VzLnYxLlB1dEJhdGNoUmVxdWVzdBodLm1lc3NhZ2VzLnYxLlB1dEJhdGNoUmVzcG9uc2USRwoIR2V0QmF0Y2gSHC5tZXNzYWdlcy52MS5HZXRCYXRjaFJlcXVlc3QaHS5tZXNzYWdlcy52MS5HZXRCYXRjaFJlc3BvbnNlElAKC0RlbGV0ZUJhdGNoEh8ubWVzc2FnZXMudjEuRGVsZXRlQmF0Y2hSZXF1ZXN0GiAubWVzc2FnZXMudjEuRGVsZXRlQmF0Y2hSZXNwb25zZRI+CgVDbGVhbhIZLm1lc3NhZ2VzLnYxLkNsZWFuUmVxdWVzdBoaLm1lc3NhZ2VzLnYxLkNsZWFuUmVzcG9uc2ViBnByb3RvMw", [file_messages_v1_cloud_event]);
+  fileDesc("CiFtZXNzYWdlcy92MS9tZXNzYWdlX3NlcnZpY2UucHJvdG8SC21lc3NhZ2VzLnYxIjgKD1B1dEJhdGNoUmVxdWVzdBIlCgRtc2dzGAEgAygLMhcubWVzc2FnZXMudjEuQ2xvdWRFdmVudCJAChBQdXRCYXRjaFJlc3BvbnNlEhEKCWFja19jb3VudBgBIAEoDRIZChFjb25zaXN0ZW5jeV90b2tlbhgCIAEoCSI5Cg9HZXRCYXRjaFJlcXVlc3QSCwoDaWRzGAEgAygJEhkKEWNvbnNpc3RlbmN5X3Rva2VuGAIgASgJIjkKEEdldEJhdGNoUmVzcG9uc2USJQoEbXNncxgBIAMoCzIXLm1lc3NhZ2VzLnYxLkNsb3VkRXZlbnQiPAoSRGVsZXRlQmF0Y2hSZXF1ZXN0EgsKA2lkcxgBIAMoCRIZChFjb25zaXN0ZW5jeV90b2tlbhgCIAEoCSI/ChNEZWxldGVCYXRjaFJlc3BvbnNlEg0KBWNvdW50GAEgASgNEhkKEWNvbnNpc3RlbmN5X3Rva2VuGAIgASgJIg4KDENsZWFuUmVxdWVzdCIeCg1DbGVhblJlc3BvbnNlEg0KBWNvdW50GAEgASgNMrQCCg5NZXNzYWdlU2VydmljZRJHCghQdXRCYXRjaBIcLm1lc3NhZ2VzLnYxLlB1dEJhdGNoUmVxdWVzdBodLm1lc3NhZ2VzLnYxLlB1dEJhdGNoUmVzcG9uc2USRwoIR2V0QmF0Y2gSHC5tZXNzYWdlcy52MS5HZXRCYXRjaFJlcXVlc3QaHS5tZXNzYWdlcy52MS5HZXRCYXRjaFJlc3BvbnNlElAKC0RlbGV0ZUJhdGNoEh8ubWVzc2FnZXMudjEuRGVsZXRlQmF0Y2hSZXF1ZXN0GiAubWVzc2FnZXMudjEuRGVsZXRlQmF0Y2hSZXNwb25zZRI+CgVDbGVhbhIZLm1lc3NhZ2VzLnYxLkNsZWFuUmVxdWVzdBoaLm1lc3NhZ2VzLnYxLkNsZWFuUmVzcG9uc2ViBnByb3RvMw", [file_messages_v1_cloud_event]);
 
 /**
  * @generated from message messages.v1.PutBatchRequest
@@ -39,6 +39,13 @@ export type PutBatchResponse = Message<"messages.v1.PutBatchResponse"> & {
    * @generated from field: uint32 ack_count = 1;
    */
   ackCount: number;
+
+  /**
+   * Produced offsets of this write, `<partition>:<next offset>` pairs joined by commas.
+   *
+   * @generated from field: string consistency_token = 2;
+   */
+  consistencyToken: string;
 };
 
 /**
@@ -56,6 +63,13 @@ export type GetBatchRequest = Message<"messages.v1.GetBatchRequest"> & {
    * @generated from field: repeated string ids = 1;
    */
   ids: string[];
+
+  /**
+   * Token of an earlier write (any gateway); empty: only this gateway's own writes are awaited.
+   *
+   * @generated from field: string consistency_token = 2;
+   */
+  consistencyToken: string;
 };
 
 /**
@@ -66,6 +80,8 @@ export const GetBatchRequestSchema: GenMessage<GetBatchRequest> = /*@__PURE__*/
   messageDesc(file_messages_v1_message_service, 2);
 
 /**
+ * Stored events of the requested ids, in request order; unknown ids are absent.
+ *
  * @generated from message messages.v1.GetBatchResponse
  */
 export type GetBatchResponse = Message<"messages.v1.GetBatchResponse"> & {
@@ -90,6 +106,11 @@ export type DeleteBatchRequest = Message<"messages.v1.DeleteBatchRequest"> & {
    * @generated from field: repeated string ids = 1;
    */
   ids: string[];
+
+  /**
+   * @generated from field: string consistency_token = 2;
+   */
+  consistencyToken: string;
 };
 
 /**
@@ -104,9 +125,16 @@ export const DeleteBatchRequestSchema: GenMessage<DeleteBatchRequest> = /*@__PUR
  */
 export type DeleteBatchResponse = Message<"messages.v1.DeleteBatchResponse"> & {
   /**
+   * How many of the ids were stored when the delete was accepted.
+   *
    * @generated from field: uint32 count = 1;
    */
   count: number;
+
+  /**
+   * @generated from field: string consistency_token = 2;
+   */
+  consistencyToken: string;
 };
 
 /**
@@ -134,6 +162,8 @@ export const CleanRequestSchema: GenMessage<CleanRequest> = /*@__PURE__*/
  */
 export type CleanResponse = Message<"messages.v1.CleanResponse"> & {
   /**
+   * Events removed by this clean (older than the retention period).
+   *
    * @generated from field: uint32 count = 1;
    */
   count: number;
@@ -147,6 +177,11 @@ export const CleanResponseSchema: GenMessage<CleanResponse> = /*@__PURE__*/
   messageDesc(file_messages_v1_message_service, 7);
 
 /**
+ * The temporary CloudEvents store. Writes go to the `messages` topic; reads come from its
+ * Postgres projection. Every write answers with a consistency token (also in the
+ * `tributary-consistency-token` response header); a read given a token (field or request
+ * header) waits until the projection has applied those writes.
+ *
  * @generated from service messages.v1.MessageService
  */
 export const MessageService: GenService<{

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file postbacks/v1/postback_delivery.proto.
  */
 export const file_postbacks_v1_postback_delivery: GenFile = /*@__PURE__*/
-  fileDesc("CiRwb3N0YmFja3MvdjEvcG9zdGJhY2tfZGVsaXZlcnkucHJvdG8SDHBvc3RiYWNrcy52MSKEAQoQUG9zdGJhY2tEZWxpdmVyeRITCgtkZWxpdmVyeV9pZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJEg4KBm1ldGhvZBgDIAEoCRILCgN1cmwYBCABKAkSEQoJYm9keV9qc29uGAUgASgJEhcKD3JlcXVlc3RlZF9hdF9tcxgGIAEoA2IGcHJvdG8z");
+  fileDesc("CiRwb3N0YmFja3MvdjEvcG9zdGJhY2tfZGVsaXZlcnkucHJvdG8SDHBvc3RiYWNrcy52MSKTAQoQUG9zdGJhY2tEZWxpdmVyeRITCgtkZWxpdmVyeV9pZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJEg4KBm1ldGhvZBgDIAEoCRILCgN1cmwYBCABKAkSEQoJYm9keV9qc29uGAUgASgJEhcKD3JlcXVlc3RlZF9hdF9tcxgGIAEoAxINCgVpbmRleBgHIAEoDWIGcHJvdG8z");
 
 /**
  * One delivery to make: one element of a postback request's `data`, URL already rendered
@@ -30,7 +30,7 @@ export type PostbackDelivery = Message<"postbacks.v1.PostbackDelivery"> & {
   requestId: string;
 
   /**
-   * GET or POST.
+   * GET, POST, PUT, PATCH or DELETE.
    *
    * @generated from field: string method = 3;
    */
@@ -44,7 +44,7 @@ export type PostbackDelivery = Message<"postbacks.v1.PostbackDelivery"> & {
   url: string;
 
   /**
-   * The data object as JSON; sent as the body of a POST.
+   * The data object as JSON; sent as the body of a POST, PUT or PATCH (and signed as it is).
    *
    * @generated from field: string body_json = 5;
    */
@@ -54,6 +54,13 @@ export type PostbackDelivery = Message<"postbacks.v1.PostbackDelivery"> & {
    * @generated from field: int64 requested_at_ms = 6;
    */
   requestedAtMs: bigint;
+
+  /**
+   * Position of the data object in its request.
+   *
+   * @generated from field: uint32 index = 7;
+   */
+  index: number;
 };
 
 /**

@@ -4,24 +4,30 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Message } from "@bufbuild/protobuf";
+import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file postbacks/v1/postback_service.proto.
  */
 export const file_postbacks_v1_postback_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNwb3N0YmFja3MvdjEvcG9zdGJhY2tfc2VydmljZS5wcm90bxIMcG9zdGJhY2tzLnYxIicKCEVuZHBvaW50Eg4KBm1ldGhvZBgBIAEoCRILCgN1cmwYAiABKAkiTAoNU3VibWl0UmVxdWVzdBIoCghlbmRwb2ludBgBIAEoCzIWLnBvc3RiYWNrcy52MS5FbmRwb2ludBIRCglkYXRhX2pzb24YAiADKAkiOgoOU3VibWl0UmVzcG9uc2USEgoKcmVxdWVzdF9pZBgBIAEoCRIUCgxkZWxpdmVyeV9pZHMYAiADKAkyVgoPUG9zdGJhY2tTZXJ2aWNlEkMKBlN1Ym1pdBIbLnBvc3RiYWNrcy52MS5TdWJtaXRSZXF1ZXN0GhwucG9zdGJhY2tzLnYxLlN1Ym1pdFJlc3BvbnNlYgZwcm90bzM");
+  fileDesc("CiNwb3N0YmFja3MvdjEvcG9zdGJhY2tfc2VydmljZS5wcm90bxIMcG9zdGJhY2tzLnYxIicKCEVuZHBvaW50Eg4KBm1ldGhvZBgBIAEoCRILCgN1cmwYAiABKAkicQoNU3VibWl0UmVxdWVzdBIoCghlbmRwb2ludBgBIAEoCzIWLnBvc3RiYWNrcy52MS5FbmRwb2ludBIlCgRkYXRhGAMgAygLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEoECAIQA1IJZGF0YV9qc29uIjoKDlN1Ym1pdFJlc3BvbnNlEhIKCnJlcXVlc3RfaWQYASABKAkSFAoMZGVsaXZlcnlfaWRzGAIgAygJMlYKD1Bvc3RiYWNrU2VydmljZRJDCgZTdWJtaXQSGy5wb3N0YmFja3MudjEuU3VibWl0UmVxdWVzdBocLnBvc3RiYWNrcy52MS5TdWJtaXRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct]);
 
 /**
  * @generated from message postbacks.v1.Endpoint
  */
 export type Endpoint = Message<"postbacks.v1.Endpoint"> & {
   /**
+   * GET, POST, PUT, PATCH or DELETE. POST, PUT and PATCH send the data object as a JSON body.
+   *
    * @generated from field: string method = 1;
    */
   method: string;
 
   /**
+   * http(s) URL template: each `{key}` is replaced by the URL-encoded value of `key` in the data
+   * object (numbers and booleans as their JSON text; a missing key becomes empty).
+   *
    * @generated from field: string url = 2;
    */
   url: string;
@@ -44,11 +50,11 @@ export type SubmitRequest = Message<"postbacks.v1.SubmitRequest"> & {
   endpoint?: Endpoint | undefined;
 
   /**
-   * Each entry: the data object as a JSON object string (the HTTP door takes plain objects).
+   * One delivery per object.
    *
-   * @generated from field: repeated string data_json = 2;
+   * @generated from field: repeated google.protobuf.Struct data = 3;
    */
-  dataJson: string[];
+  data: JsonObject[];
 };
 
 /**
@@ -68,6 +74,8 @@ export type SubmitResponse = Message<"postbacks.v1.SubmitResponse"> & {
   requestId: string;
 
   /**
+   * One per data object, in request order: the `webhook-id` receivers see.
+   *
    * @generated from field: repeated string delivery_ids = 2;
    */
   deliveryIds: string[];
@@ -81,10 +89,16 @@ export const SubmitResponseSchema: GenMessage<SubmitResponse> = /*@__PURE__*/
   messageDesc(file_postbacks_v1_postback_service, 2);
 
 /**
+ * Front door of postbacks: one request, one HTTP delivery per data object, sent by the
+ * postback-delivery processor with durable retries (also `POST /postback` as plain JSON).
+ *
  * @generated from service postbacks.v1.PostbackService
  */
 export const PostbackService: GenService<{
   /**
+   * Answers once every delivery is acknowledged by Kafka: nothing is written when any part of
+   * the request is invalid (invalid_argument names the field, e.g. `data[3]`).
+   *
    * @generated from rpc postbacks.v1.PostbackService.Submit
    */
   submit: {

@@ -5,7 +5,7 @@ import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisrup
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IService } from "kubernetes-models/v1/Service";
-import { type DeployedService, entryPointOf, roleOf } from "../../../k8s/services.js";
+import { entryPointOf, type ServiceEntry } from "../../../services/service-entry.js";
 import type { ManifestDoc } from "./manifest-files.js";
 import { repoRoot } from "./repo-paths.js";
 
@@ -68,7 +68,7 @@ function resolvePort(port: number | string | undefined, container: IContainer): 
  * probes, the container port and the Service use; probes hit /readyz and /healthz; resources,
  * grace period, Service and (for processors and sinks) a PodDisruptionBudget are there.
  */
-export function checkServices(docs: readonly ManifestDoc[], services: readonly DeployedService[]): string[] {
+export function checkServices(docs: readonly ManifestDoc[], services: readonly ServiceEntry[]): string[] {
   const problems: string[] = [];
   const deployments = objectsOfKind<IDeployment>(docs, "Deployment");
   const configMaps = objectsOfKind<IConfigMap>(docs, "ConfigMap");
@@ -80,7 +80,7 @@ export function checkServices(docs: readonly ManifestDoc[], services: readonly D
     const images = deployment.spec?.template.spec?.containers.map((c) => c.image) ?? [];
     const name = deployment.metadata?.name ?? "";
     if (images.includes(SERVICE_IMAGE) && !names.has(name)) {
-      problems.push(`Deployment/${name} runs the ${SERVICE_IMAGE} image but is not in k8s/services.ts`);
+      problems.push(`Deployment/${name} runs the ${SERVICE_IMAGE} image but is not in services/registry.ts`);
     }
   }
 
@@ -165,7 +165,7 @@ export function checkServices(docs: readonly ManifestDoc[], services: readonly D
       const targets = (k8sService.spec?.ports ?? []).map((p) => resolvePort(p.targetPort ?? p.port, container));
       if (!targets.includes(httpPort)) problem(`Service/${name} has no port targeting ${httpPort}`);
     }
-    const role = roleOf(service);
+    const role = service.role;
     if (role !== "producer" && !budgets.some((b) => selects(b.spec?.selector?.matchLabels, podLabels))) {
       problem(`no PodDisruptionBudget selects the pods of this ${role}`);
     }

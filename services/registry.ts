@@ -1,0 +1,132 @@
+import * as callbackDispatcher from "../processors/callback-dispatcher/config.js";
+import * as pingCounter from "../processors/ping-counter/config.js";
+import { pingCounterReplayTarget } from "../processors/ping-counter/index.js";
+import * as transactionTimer from "../processors/transaction-timer/config.js";
+import * as gateway from "../producers/gateway/config.js";
+import * as pingsSink from "../sinks/pings/config.js";
+import { pingsSinkReplayTarget } from "../sinks/pings/index.js";
+import * as transactionsSink from "../sinks/transactions/config.js";
+import { defineService, type ServiceEntry } from "./service-entry.js";
+
+/**
+ * Every Tributary service, declared once. stack/stack.sh and stack/env.sh (through the generated
+ * stack/services.tsv), the Kubernetes manifests (generated k8s/services/*.yaml), `tributary
+ * replay` and the test helpers read this list. Name, default port and env vars come from the
+ * service's config.ts; to add a service, add one entry and run `npm run generate:registry`.
+ * Order is start order (stack.sh stops in reverse).
+ */
+export const serviceRegistry = [
+  defineService({
+    dir: "producers/gateway",
+    role: "producer",
+    config: gateway,
+    deploy: {
+      summary: [
+        "The gateway: Connect, gRPC and gRPC-Web on one port (8080), writing accepted calls to Kafka.",
+        "PingCount reads Dragonfly and falls back to Postgres. skaffold port-forwards it to localhost:8080.",
+      ],
+      settings: { PING_MAX_FUTURE_MS: "86400000", PING_COUNT_MAX_MINUTES: "44640", REDIS_COMMAND_TIMEOUT_MS: "300" },
+      replicas: 2,
+      preStopSleepSeconds: 5,
+    },
+  }),
+  defineService({
+    dir: "processors/ping-counter",
+    role: "processor",
+    config: pingCounter,
+    replay: (ctx) => pingCounterReplayTarget({ redis: ctx.redis(), liveNamespace: ctx.liveNamespace }),
+    deploy: {
+      summary: [
+        "The ping counter: pings -> Dragonfly hash ping:counters, offsets stored with the counts.",
+        "Scale with `kubectl -n tributary scale deployment ping-counter --replicas=N` (N <= 6 partitions).",
+      ],
+      settings: { PING_COUNTER_FLUSH_RECORDS: "1000", PING_COUNTER_FLUSH_INTERVAL_MS: "1000" },
+      replicas: 2,
+    },
+  }),
+  defineService({
+    dir: "sinks/pings",
+    role: "sink",
+    config: pingsSink,
+    replay: (ctx) =>
+      pingsSinkReplayTarget({
+        databaseUrl: ctx.databaseUrl,
+        consumer: ctx.groupOf(pingsSink.SERVICE_NAME),
+        log: ctx.log,
+      }),
+    deploy: {
+      summary: ["The pings sink: pings -> Postgres table pings, offsets in the same transaction as the rows."],
+      settings: { PINGS_SINK_FLUSH_RECORDS: "1000", PINGS_SINK_FLUSH_INTERVAL_MS: "1000" },
+      replicas: 2,
+    },
+  }),
+  defineService({
+    dir: "processors/transaction-timer",
+    role: "processor",
+    config: transactionTimer,
+    deploy: {
+      summary: [
+        "The transaction timer: transactions -> pending timers in Dragonfly (offsets and watermarks",
+        "committed with them); fires TransactionTimedOut records on event time.",
+        "Scale with `kubectl -n tributary scale deployment transaction-timer --replicas=N` (N <= 6 partitions).",
+      ],
+      settings: {
+        TRANSACTION_TIMER_FLUSH_INTERVAL_MS: "200",
+        TRANSACTION_TIMER_ALLOWED_LATENESS_MS: "500",
+        TRANSACTION_TIMER_TICK_INTERVAL_MS: "200",
+      },
+      replicas: 2,
+    },
+  }),
+  defineService({
+    dir: "processors/callback-dispatcher",
+    role: "processor",
+    config: callbackDispatcher,
+    deploy: {
+      summary: [
+        "The callback dispatcher: transactions.timeouts -> webhook or Connect CallbackService calls with",
+        "retries; outcomes and offsets in one Postgres transaction.",
+      ],
+      settings: {
+        CALLBACK_DISPATCHER_MAX_ATTEMPTS: "8",
+        CALLBACK_DISPATCHER_RETRY_BASE_MS: "1000",
+        CALLBACK_DISPATCHER_RETRY_MAX_DELAY_MS: "60000",
+        CALLBACK_DISPATCHER_REQUEST_TIMEOUT_MS: "5000",
+      },
+      replicas: 2,
+    },
+  }),
+  defineService({
+    dir: "sinks/transactions",
+    role: "sink",
+    config: transactionsSink,
+    deploy: {
+      summary: [
+        "The transactions sink: transactions -> Postgres (starts, stops, outcomes), offsets in the same",
+        "SQL transaction.",
+      ],
+      settings: { TRANSACTIONS_SINK_FLUSH_RECORDS: "1000", TRANSACTIONS_SINK_FLUSH_INTERVAL_MS: "1000" },
+      replicas: 2,
+    },
+  }),
+] as const satisfies readonly ServiceEntry[];
+
+export type ServiceName = (typeof serviceRegistry)[number]["name"];
+
+/** The registry entry of a service (a misspelled name does not compile). */
+export function serviceEntry(name: ServiceName): ServiceEntry {
+  const entry = serviceRegistry.find((s) => s.name === name);
+  if (entry === undefined) throw new Error(`service "${name}" is not in services/registry.ts`);
+  return entry;
+}
+
+/** Services `tributary replay <name>` can rebuild. */
+export function replayableServices(): (ServiceEntry & Required<Pick<ServiceEntry, "replay">>)[] {
+  return serviceRegistry.filter((s): s is typeof s & Required<Pick<ServiceEntry, "replay">> => s.replay !== undefined);
+}
+
+/**
+ * Folders with a `main.ts` that are deliberately not services (tools run by hand), each with the
+ * reason. Any other `main.ts` under producers/, processors/ or sinks/ must be in the registry.
+ */
+export const notServices: readonly { readonly dir: string; readonly reason: string }[] = [];

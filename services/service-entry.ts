@@ -1,0 +1,78 @@
+import type { Redis } from "ioredis";
+import type { Logger } from "../runtime/observability/logger.js";
+import type { AnyReplayTarget } from "../runtime/replay/replay-target.js";
+
+export type ServiceRole = "producer" | "processor" | "sink";
+
+/** What every service's `config.ts` exports (beside its `main.ts`). */
+export interface ServiceConfigModule {
+  /** Also the name of its Deployment, Service, container, PDB, log file and pid file. */
+  readonly SERVICE_NAME: string;
+  /** Port of the HTTP server (health, readiness, metrics, APIs) unless HTTP_PORT says otherwise. */
+  readonly DEFAULT_HTTP_PORT: number;
+  /** Every environment variable the service reads; a manifest may set no other. */
+  readonly ENV_VARS: readonly string[];
+}
+
+/** HTTP paths the runtime serves on every service (runtime/observability/ops-routes.ts). */
+export interface Probes {
+  /** Start-up: the process listens (Kubernetes startupProbe; stack.sh waits on it). */
+  readonly startupPath: string;
+  /** Ready for traffic / consuming (readinessProbe). */
+  readonly readinessPath: string;
+  /** Alive (livenessProbe). */
+  readonly livenessPath: string;
+}
+
+export const STANDARD_PROBES: Probes = { startupPath: "/healthz", readinessPath: "/readyz", livenessPath: "/healthz" };
+
+/** What `tributary replay <service>` hands a replay target (cli/replay-command.ts builds it). */
+export interface ReplayContext {
+  redis(): Redis;
+  readonly liveNamespace: string;
+  readonly databaseUrl: string;
+  readonly log: Logger;
+  /** Consumer group of the live processor, whose stored offsets the switch replaces. */
+  groupOf(processor: string): string;
+}
+
+/** Kubernetes settings of a service (k8s/services/<name>.yaml is generated from them). */
+export interface DeploySettings {
+  /** Comment lines at the top of the manifest: what the service does. */
+  readonly summary: readonly string[];
+  /** The service's own ConfigMap `<name>-config` (each key must be in ENV_VARS). */
+  readonly settings: Readonly<Record<string, string>>;
+  readonly replicas: number;
+  /** Seconds a pod keeps serving after removal from the Service, before SIGTERM (request-serving services). */
+  readonly preStopSleepSeconds?: number;
+}
+
+/** One service, declared once: the stack, k8s manifests, the CLI's replay and tests read this. */
+export interface ServiceEntry<N extends string = string> {
+  readonly name: N;
+  /** Folder of `main.ts` and `config.ts`, relative to the repository root. */
+  readonly dir: string;
+  readonly role: ServiceRole;
+  readonly config: ServiceConfigModule;
+  readonly probes: Probes;
+  /** Set when `tributary replay <name>` can rebuild the service's state. */
+  readonly replay?: (ctx: ReplayContext) => AnyReplayTarget;
+  readonly deploy: DeploySettings;
+}
+
+/** A registry entry: name from the service's config.ts, standard probes unless given. */
+export function defineService<C extends ServiceConfigModule>(
+  entry: Omit<ServiceEntry, "name" | "config" | "probes"> & { readonly config: C; readonly probes?: Probes },
+): ServiceEntry<C["SERVICE_NAME"]> {
+  return { ...entry, name: entry.config.SERVICE_NAME, probes: entry.probes ?? STANDARD_PROBES };
+}
+
+/** The compiled entry point, as stack.sh, the Deployment's command and tests run it. */
+export function entryPointOf(service: ServiceEntry): string {
+  return `dist/${service.dir}/main.js`;
+}
+
+/** The stack's port variable, e.g. PINGS_SINK_PORT for pings-sink (stack/env.sh, default DEFAULT_HTTP_PORT). */
+export function portVariableOf(service: ServiceEntry): string {
+  return `${service.name.toUpperCase().replace(/-/g, "_")}_PORT`;
+}
