@@ -1,27 +1,32 @@
 # One image for every Tributary service; each Deployment chooses the service by its command,
 # e.g. `node dist/producers/gateway/main.js`. Built by skaffold (see k8s/README.md).
-# Docker cannot run on the project's development machines, so this file is kept minimal and
-# standard and is not built by the test suite.
+# Docker cannot run on the project's development machines, so this file is not built by the
+# test suite; test/k8s/dockerfile.test.ts checks its base images and install commands.
+#
+# Base image: Node 22 pinned to a minor release. Add the digest (`@sha256:...`, from
+# `docker buildx imagetools inspect node:22.20.0-bookworm-slim`) on a machine with registry
+# access: none could be looked up here. Node 22 reaches end of life in April 2027; move to the
+# next LTS (Node 24) before then: change NODE_IMAGE and `engines` in package.json together.
+ARG NODE_IMAGE=node:22.20.0-bookworm-slim
 
 # ---- build: compile TypeScript to dist/ ----
-FROM node:22-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# `npm install` (locked versions), not `npm ci`: the lockfile is written on machines whose
-# registry mirror lacks other platforms' optional binaries, which `npm ci` rejects.
-RUN npm install --no-audit --no-fund
+# The lockfile holds every platform's optional packages, so `npm ci` installs exactly it.
+RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build \
  && mkdir -p /app/sql && find . -path ./node_modules -prune -o -path '*/migrations/*.sql' -exec cp --parents {} /app/sql \;
 
 # ---- deps: production dependencies only ----
-FROM node:22-slim AS deps
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # ---- runtime ----
-FROM node:22-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     HTTP_HOST=0.0.0.0
 WORKDIR /app
@@ -35,5 +40,5 @@ COPY schemas ./schemas
 # Every flow's migrations/ folder, at its source path (see migrationsDirBeside).
 COPY --from=build /app/sql/ ./
 # The base image's unprivileged `node` user (uid 1000, as the Deployments' runAsUser).
-USER node
+USER 1000:1000
 CMD ["node", "dist/producers/gateway/main.js"]

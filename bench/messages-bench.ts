@@ -4,9 +4,11 @@
 // Run: `source stack/env.sh && node dist/bench/messages-bench.js` (BENCH_SCALE=2 doubles counts).
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import pg from "pg";
-import { messagesClient } from "../cli/messages-client.js";
 import { type CloudEvent, CloudEventSchema, MessageCommandSchema } from "../gen/messages/v1/cloud_event_pb.js";
+import { MessageService } from "../gen/messages/v1/message_service_pb.js";
 import { topicCatalog } from "../runtime/catalog/catalog.js";
 import { KafkaAdapter } from "../runtime/kafka/kafka-adapter.js";
 import { createLogger } from "../runtime/observability/logger.js";
@@ -135,7 +137,10 @@ async function main(): Promise<void> {
   const gateway = spawnService("dist/producers/gateway/main.js", env, 19_701);
   await gateway.ready;
   const db = new pg.Pool({ connectionString: databaseUrl, max: CONCURRENCY + 1 });
-  const client = messagesClient(`http://127.0.0.1:${gateway.port}`);
+  const client = createClient(
+    MessageService,
+    createConnectTransport({ baseUrl: `http://127.0.0.1:${gateway.port}`, httpVersion: "1.1" }),
+  );
   try {
     // Warm-up: connections, schema caches, the sink's first commits.
     for (let b = 0; b < 5; b++) await client.putBatch({ msgs: batchIds("warm", b).map(event) });

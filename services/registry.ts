@@ -1,8 +1,13 @@
 import * as callbackDispatcher from "../processors/callback-dispatcher/config.js";
+import * as notificationLogger from "../processors/notification-logger/config.js";
+import { notificationLoggerReplayTarget } from "../processors/notification-logger/index.js";
 import * as pingCounter from "../processors/ping-counter/config.js";
 import { pingCounterReplayTarget } from "../processors/ping-counter/index.js";
+import * as postbackDelivery from "../processors/postback-delivery/config.js";
 import * as transactionTimer from "../processors/transaction-timer/config.js";
 import * as gateway from "../producers/gateway/config.js";
+import * as messagesSink from "../sinks/messages/config.js";
+import { messagesReplayTarget } from "../sinks/messages/index.js";
 import * as pingsSink from "../sinks/pings/config.js";
 import { pingsSinkReplayTarget } from "../sinks/pings/index.js";
 import * as transactionsSink from "../sinks/transactions/config.js";
@@ -16,6 +21,31 @@ import { defineService, type ServiceEntry } from "./service-entry.js";
  * Order is start order (stack.sh stops in reverse).
  */
 export const serviceRegistry = [
+  // Before the gateway: it creates the messages tables the gateway's GetBatch reads.
+  defineService({
+    dir: "sinks/messages",
+    role: "sink",
+    config: messagesSink,
+    replay: (ctx) =>
+      messagesReplayTarget({
+        databaseUrl: ctx.databaseUrl,
+        consumer: ctx.groupOf(messagesSink.SERVICE_NAME),
+        log: ctx.log,
+      }),
+    deploy: {
+      summary: [
+        "The messages sink: messages (put/delete/clean commands) -> Postgres table messages, offsets in",
+        "the same transaction; the gateway's GetBatch reads it after waiting for the produced offsets.",
+      ],
+      settings: {
+        MESSAGES_SINK_FLUSH_RECORDS: "2000",
+        MESSAGES_SINK_FLUSH_INTERVAL_MS: "250",
+        MESSAGES_RETENTION: "168h",
+        MESSAGES_CLEAN_INTERVAL_MS: "3600000",
+      },
+      replicas: 2,
+    },
+  }),
   defineService({
     dir: "producers/gateway",
     role: "producer",
@@ -106,6 +136,38 @@ export const serviceRegistry = [
         "SQL transaction.",
       ],
       settings: { TRANSACTIONS_SINK_FLUSH_RECORDS: "1000", TRANSACTIONS_SINK_FLUSH_INTERVAL_MS: "1000" },
+      replicas: 2,
+    },
+  }),
+  defineService({
+    dir: "processors/notification-logger",
+    role: "processor",
+    config: notificationLogger,
+    replay: (ctx) =>
+      notificationLoggerReplayTarget({
+        databaseUrl: ctx.databaseUrl,
+        consumer: ctx.groupOf(notificationLogger.SERVICE_NAME),
+        log: ctx.log,
+      }),
+    deploy: {
+      summary: [
+        "The notification logger: notifications -> one JSON log line per record and the Postgres table",
+        "notifications (exactly once, offsets in the same transaction).",
+      ],
+      settings: { NOTIFICATION_LOGGER_FLUSH_RECORDS: "1000", NOTIFICATION_LOGGER_FLUSH_INTERVAL_MS: "200" },
+      replicas: 2,
+    },
+  }),
+  defineService({
+    dir: "processors/postback-delivery",
+    role: "processor",
+    config: postbackDelivery,
+    deploy: {
+      summary: [
+        "The postback delivery: postbacks -> HTTP calls to third parties through the outbound guard, with",
+        "durable retries (Svix-like schedule), per-host fairness and a per-attempt log in Postgres.",
+      ],
+      settings: { POSTBACK_DELIVERY_REQUEST_TIMEOUT_MS: "15000", POSTBACK_DELIVERY_EXCERPT_BYTES: "1024" },
       replicas: 2,
     },
   }),

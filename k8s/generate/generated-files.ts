@@ -4,7 +4,7 @@ import { topicCatalog } from "../../runtime/catalog/catalog.js";
 import { serviceRegistry } from "../../services/registry.js";
 import { renderStackTable } from "../../services/stack-table.js";
 import { renderKafkaTopics } from "./kafka-topics.js";
-import { renderServiceManifest, renderServicesKustomization } from "./service-manifests.js";
+import { renderServiceManifest, renderServicePodMonitors, renderServicesKustomization } from "./service-manifests.js";
 
 /** A file written by the generator: path relative to the repository root, and its full text. */
 export interface GeneratedFile {
@@ -21,6 +21,7 @@ export function generatedFiles(): GeneratedFile[] {
     { path: "k8s/kafka/topics.yaml", text: renderKafkaTopics(topicCatalog) },
     ...serviceRegistry.map((s) => ({ path: `k8s/services/${s.name}.yaml`, text: renderServiceManifest(s) })),
     { path: "k8s/services/kustomization.yaml", text: renderServicesKustomization(serviceRegistry) },
+    { path: "k8s/monitoring/service-pod-monitors.yaml", text: renderServicePodMonitors(serviceRegistry) },
     { path: "stack/services.tsv", text: renderStackTable(serviceRegistry) },
   ];
 }

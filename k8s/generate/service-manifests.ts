@@ -1,8 +1,16 @@
 import { Document, isMap, isPair, isScalar } from "yaml";
 import { entryPointOf, type ServiceEntry } from "../../services/service-entry.js";
+import { placementOf } from "./placement.js";
+import { METRICS_PORT_VARIABLE, metricsPortOf, podMonitor } from "./service-metrics.js";
 
 /** The one image every service runs (skaffold.yaml's artifact); the command picks the service. */
 export const SERVICE_IMAGE = "tributary";
+/**
+ * The tag the manifests pin (the package version). k8s/kustomization.yaml's `images:` entry is
+ * the one place a deployment overrides it (registry, tag or digest); skaffold replaces it with
+ * the tag of the image it just built.
+ */
+export const SERVICE_IMAGE_TAG = "0.1.0";
 /** Generous over the runtime's 25 s shutdown grace (runtime/lifecycle/shutdown.ts) plus a preStop pause. */
 export const TERMINATION_GRACE_SECONDS = 45;
 /** The ConfigMap of settings every service shares (k8s/services/platform-config.yaml). */
@@ -42,15 +50,22 @@ function httpProbe(path: string, periodSeconds: number, failureThreshold: number
 
 function deployment(service: ServiceEntry): object {
   const port = service.config.DEFAULT_HTTP_PORT;
+  const metricsPort = metricsPortOf(service);
   const { preStopSleepSeconds } = service.deploy;
   const container = {
     name: service.name,
-    image: SERVICE_IMAGE,
+    image: `${SERVICE_IMAGE}:${SERVICE_IMAGE_TAG}`,
+    // A pinned tag never changes, so a node's copy is good; skaffold's tags are unique per build.
+    imagePullPolicy: "IfNotPresent",
     command: ["node", entryPointOf(service)],
-    ports: [{ name: "http", containerPort: port }],
+    ports: [
+      { name: "http", containerPort: port },
+      ...(metricsPort === undefined ? [] : [{ name: "metrics", containerPort: metricsPort }]),
+    ],
     envFrom: [{ configMapRef: { name: PLATFORM_CONFIG_MAP } }, { configMapRef: { name: `${service.name}-config` } }],
     env: [
       { name: "HTTP_PORT", value: String(port) },
+      ...(metricsPort === undefined ? [] : [{ name: METRICS_PORT_VARIABLE, value: String(metricsPort) }]),
       { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: DATABASE_SECRET, key: "uri" } } },
     ],
     ...(preStopSleepSeconds === undefined
@@ -75,18 +90,21 @@ function deployment(service: ServiceEntry): object {
           labels: podLabels(service),
           annotations: {
             "prometheus.io/scrape": "true",
-            "prometheus.io/port": String(port),
+            "prometheus.io/port": String(metricsPort ?? port),
             "prometheus.io/path": "/metrics",
           },
         },
         spec: {
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+          // No service calls the Kubernetes API: no token in the pod.
+          automountServiceAccountToken: false,
           securityContext: {
             runAsNonRoot: true,
             runAsUser: 1000,
             runAsGroup: 1000,
             seccompProfile: { type: "RuntimeDefault" },
           },
+          ...placementOf(service.name),
           containers: [container],
           volumes: [{ name: "tmp", emptyDir: {} }],
         },
@@ -179,4 +197,13 @@ export function renderServicesKustomization(services: readonly ServiceEntry[]): 
     resources: ["platform-config.yaml", ...services.map((s) => `${s.name}.yaml`)],
   };
   return `${serviceManifestHeader()}\n${render(body)}`;
+}
+
+/** `k8s/monitoring/service-pod-monitors.yaml`: one PodMonitor per service, on its metrics port. */
+export function renderServicePodMonitors(services: readonly ServiceEntry[]): string {
+  const header = `${serviceManifestHeader()}\n${comment([
+    "Prometheus Operator scrapes each service's /metrics on the port serving it (a separate `metrics`",
+    "port for services that read METRICS_PORT, else `http`).",
+  ])}`;
+  return `${header}${services.map((s) => render(podMonitor(s))).join("---\n")}`;
 }

@@ -4,8 +4,8 @@ import { TransactionEventSchema, TransactionStartedSchema } from "../../gen/tran
 import type { TransactionService } from "../../gen/transactions/v1/transaction_service_pb.js";
 import { parseCallbackTarget } from "../../processors/callback-dispatcher/index.js";
 import { errorMessage, TributaryError } from "../../runtime/errors.js";
-import type { OutboundPolicy } from "../../runtime/outbound/outbound-policy.js";
 import type { RecordProducer } from "../../runtime/kafka/kafka-adapter.js";
+import type { OutboundPolicy } from "../../runtime/outbound/outbound-policy.js";
 import type { TopicCodec } from "../../runtime/serde/topic-codec.js";
 import type { GatewayConfig } from "./config.js";
 import type { PendingTransactionsReader } from "./pending-transactions-reader.js";

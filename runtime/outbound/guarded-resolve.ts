@@ -41,14 +41,11 @@ export async function resolveChecked(
     answers = await resolver(verdict.hostname);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    // NXDOMAIN may be a typo or a zone not yet published: retried like other connection errors.
-    throw new OutboundError(
-      "connection",
-      `DNS lookup of ${verdict.hostname} failed: ${String(code ?? errorMessage(err))}`,
-      {
-        cause: err,
-      },
-    );
+    // A name that does not exist (NXDOMAIN, `.invalid`) will not exist on the next try either:
+    // final, and redrive is there once it is fixed. A resolver hiccup (EAI_AGAIN) is retried.
+    const kind = code === "ENOTFOUND" ? "invalid_target" : "connection";
+    const detail = String(code ?? errorMessage(err));
+    throw new OutboundError(kind, `DNS lookup of ${verdict.hostname} failed: ${detail}`, { cause: err });
   }
   if (answers.length === 0) throw new OutboundError("connection", `DNS lookup of ${verdict.hostname} found no address`);
   let chosen: ResolvedAddress | undefined;

@@ -30,6 +30,7 @@ interface HostState {
   openUntilMs: number;
   probing: boolean;
   watch: NodeJS.Timeout | undefined;
+  lastFinishedAtMs: number;
 }
 
 export type GateResult = "success" | "failure" | "neutral";
@@ -87,6 +88,7 @@ export class HostGate {
       if (released) return;
       released = true;
       state.inflight.delete(ticket);
+      if (result !== "failure") state.lastFinishedAtMs = this.#now();
       if (halfOpen) state.probing = false;
       this.#record(host, state, result);
       state.waiters.shift()?.resolve();
@@ -139,9 +141,15 @@ export class HostGate {
     state.watch.unref();
   }
 
+  /**
+   * Slow: the last call failed, or a request has been in flight for slowAfterMs while none
+   * finished in that time. A busy but healthy partner keeps finishing requests (its overflow
+   * waits); one that hangs finishes none.
+   */
   #slow(state: HostState): boolean {
     if (state.consecutiveFailures > 0) return true;
     const limit = this.#now() - this.#slowAfterMs;
+    if (state.lastFinishedAtMs >= limit) return false;
     for (const startedAt of state.inflight.values()) if (startedAt < limit) return true;
     return false;
   }
@@ -182,6 +190,7 @@ export class HostGate {
         openUntilMs: 0,
         probing: false,
         watch: undefined,
+        lastFinishedAtMs: 0,
       };
       this.#hosts.set(host, state);
     }

@@ -258,3 +258,24 @@ describe("host gate", () => {
     expect(gate.openCircuits()).toBe(0);
   });
 });
+
+describe("DNS failures", () => {
+  it("a name that does not exist is final; a resolver hiccup is retried", async () => {
+    const failing = (code: string) =>
+      client({
+        resolver: async () => {
+          throw Object.assign(new Error(code), { code });
+        },
+        dial: (_o, callback) => callback(new Error("never"), null),
+      });
+    const missing = failing("ENOTFOUND");
+    expect(await refusal(get(missing, "http://nothing.invalid/"))).toMatchObject({
+      kind: "invalid_target",
+      canRetry: false,
+    });
+    await missing.close();
+    const hiccup = failing("EAI_AGAIN");
+    expect(await refusal(get(hiccup, "http://partner.example/"))).toMatchObject({ kind: "connection", canRetry: true });
+    await hiccup.close();
+  });
+});

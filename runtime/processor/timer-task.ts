@@ -150,6 +150,7 @@ export function timerTask<M extends Message, V>(
       if (state.maxEventMs === null || eventTimeMs > state.maxEventMs) state.maxEventMs = eventTimeMs;
       fireDue(state);
     },
+    endOffsetsEveryTick: true,
     // Fired timers go out at the end of the batch rather than at the next tick: callback latency.
     afterBatch: async (state) => state.outputs.length > 0,
     async tick(open, { readAtMs, ends }) {

@@ -94,8 +94,9 @@ export class PostbackReceiver {
     return this.received.filter((p) => p.id === id);
   }
 
+  /** Calls held open right now (never answered, the caller still connected). */
   hangingCount(): number {
-    return this.#hanging.length;
+    return this.#hanging.filter((res) => !res.socket?.destroyed).length;
   }
 
   async close(): Promise<void> {

@@ -142,6 +142,20 @@ describe("POST /event (seed 001)", () => {
   });
 });
 
+describe("gateway metrics", () => {
+  it("counts notification requests by door and outcome", async () => {
+    const metrics = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    const value = (door: string, outcome: string) =>
+      Number(
+        new RegExp(`tributary_notifications_total\\{door="${door}",outcome="${outcome}"[^}]*\\} (\\d+)`).exec(
+          metrics,
+        )?.[1] ?? 0,
+      );
+    expect(value("event", "accepted")).toBeGreaterThanOrEqual(22);
+    expect(value("event", "rejected")).toBeGreaterThanOrEqual(8);
+  });
+});
+
 describe("NotificationService/Publish", () => {
   it("answers the full notification over gRPC and refuses bad input with invalid_argument naming the field", async () => {
     const client = createClient(NotificationService, createGrpcTransport({ baseUrl: stack.gatewayUrl }));

@@ -120,6 +120,9 @@ describe("postbacks under kill -9", () => {
         deliveriesRetried: retried,
         duplicateCallsAfterAccept: duplicateCalls,
         deadLetters: dead.length,
+        attemptStatuses: Object.fromEntries(
+          [...new Set(log.map((r) => r.status))].map((st) => [st, log.filter((r) => r.status === st).length]),
+        ),
       }),
     );
     expect(problems.slice(0, 20)).toEqual([]);

@@ -9,6 +9,7 @@ import { loadManifestFile, type ManifestDoc, yamlFilesUnder } from "./support/ma
 import { repoRoot, sharedSchema } from "./support/repo-paths.js";
 import { checkServices, SERVICE_IMAGE } from "./support/service-checks.js";
 import { validateSkaffoldFile } from "./support/skaffold-check.js";
+import { structuralValidators } from "./support/structural-schemas.js";
 import { validateManifests } from "./support/validate-manifests.js";
 
 const k8sDir = join(repoRoot, "k8s");
@@ -19,6 +20,8 @@ let docs: ManifestDoc[];
 
 beforeAll(() => {
   crdValidators = loadCrdValidators(crdFiles.map(sharedSchema));
+  // Kinds without an upstream CRD in ../shared/k8s-schemas get a structural schema instead.
+  for (const [key, validator] of structuralValidators()) if (!crdValidators.has(key)) crdValidators.set(key, validator);
   docs = yamlFilesUnder(k8sDir)
     .filter((file) => !file.endsWith("kustomization.yaml"))
     .flatMap(loadManifestFile);
@@ -35,7 +38,7 @@ describe("k8s/", () => {
   });
 
   it("deploys every manifest through k8s/kustomization.yaml", () => {
-    expect(kustomizationProblems(k8sDir)).toEqual([]);
+    expect(kustomizationProblems(k8sDir, [join(k8sDir, "monitoring")])).toEqual([]);
   });
 
   it("runs each service as its config.ts allows: env vars, entry point, port, probes, PDBs", () => {
@@ -80,7 +83,7 @@ describe("k8s/", () => {
     expect([...(pool?.spec.roles ?? [])].sort()).toEqual(["broker", "controller"]);
   });
 
-  it("runs a 3-instance CloudNativePG cluster whose app Secret feeds DATABASE_URL", () => {
+  it("runs a 3-instance CloudNativePG cluster whose app Secret feeds DATABASE_URL (services only)", () => {
     const clusters = bodies<{ metadata: { name: string }; spec: { instances: number } }>("Cluster");
     expect(clusters.map((c) => c.spec.instances)).toEqual([3]);
     const appSecret = `${clusters[0]?.metadata.name}-app`;
@@ -91,7 +94,8 @@ describe("k8s/", () => {
       ensure: "present",
       cluster: { name: clusters[0]?.metadata.name },
     });
-    for (const deployment of bodies<IDeployment>("Deployment")) {
+    const services = new Set<string>(serviceRegistry.map((s) => s.name));
+    for (const deployment of bodies<IDeployment>("Deployment").filter((d) => services.has(d.metadata?.name ?? ""))) {
       for (const container of deployment.spec?.template.spec?.containers ?? []) {
         for (const variable of container.env ?? []) {
           const ref = variable.valueFrom?.secretKeyRef;
@@ -102,11 +106,21 @@ describe("k8s/", () => {
     }
   });
 
-  it("has Dragonfly and a schema registry backed by Postgres", () => {
+  it("has Dragonfly and a schema registry backed by Postgres under a role of its own", () => {
     expect(bodies("Dragonfly")).toHaveLength(1);
     const registry = bodies<IDeployment>("Deployment").find((d) => d.metadata?.name === "schema-registry");
     const env = registry?.spec?.template.spec?.containers[0]?.env ?? [];
     expect(env.find((e) => e.name === "APICURIO_STORAGE_SQL_KIND")?.value).toBe("postgresql");
+    const userSecret = env.find((e) => e.name === "APICURIO_DATASOURCE_USERNAME")?.valueFrom?.secretKeyRef?.name;
+    expect(userSecret).toBe("tributary-pg-apicurio");
+    const databases = bodies<{ spec: { name: string; owner: string } }>("Database");
+    expect(databases.find((d) => d.spec.name === "apicurio")?.spec.owner).toBe("apicurio");
+    const [cluster] = bodies<{ spec: { managed?: { roles?: { name: string; passwordSecret?: { name: string } }[] } } }>(
+      "Cluster",
+    );
+    expect(cluster?.spec.managed?.roles).toContainEqual(
+      expect.objectContaining({ name: "apicurio", passwordSecret: { name: userSecret } }),
+    );
     expect(bodies<{ metadata: { name: string } }>("Service").map((s) => s.metadata.name)).toContain("schema-registry");
   });
 });
@@ -118,19 +132,27 @@ describe("skaffold.yaml", () => {
     expect(validateSkaffoldFile(path)).toEqual([]);
   });
 
-  it("builds the one image the services run, deploys k8s/, forwards the gateway, bootstraps operators", () => {
+  it("builds the one image the services run, deploys k8s/, forwards the gateway, can push", () => {
     const config = loadManifestFile(path)[0]?.body as {
-      build: { artifacts: { image: string }[] };
+      build: { artifacts: { image: string }[]; local: { push?: boolean } };
       manifests: { kustomize: { paths: string[] } };
+      deploy: { kubectl: { hooks: { before: { host: { command: string[] } }[] } } };
       portForward: { resourceName: string; port: number; localPort: number }[];
-      profiles: { name: string }[];
+      profiles: { name: string; patches?: { path: string; value: unknown }[]; manifests?: unknown }[];
     };
+    // push left to skaffold (local cluster: no push; remote: push) and forced by the `push` profile.
+    expect(config.build.local.push).toBeUndefined();
+    expect(config.profiles.find((p) => p.name === "push")?.patches).toContainEqual(
+      expect.objectContaining({ path: "/build/local/push", value: true }),
+    );
+    // No profile deploys operator manifests: `skaffold delete` would take their CRDs and every CR.
+    expect(config.profiles.filter((p) => p.manifests !== undefined)).toEqual([]);
+    expect(config.deploy.kubectl.hooks.before[0]?.host.command).toEqual(["k8s/scripts/operators.sh", "check"]);
     expect(config.build.artifacts.map((a) => a.image)).toEqual([SERVICE_IMAGE]);
     expect(config.manifests.kustomize.paths).toEqual(["k8s"]);
     expect(config.portForward).toContainEqual(
       expect.objectContaining({ resourceName: "gateway", port: 8080, localPort: 8080 }),
     );
-    expect(config.profiles.map((p) => p.name)).toContain("bootstrap");
   });
 });
 
@@ -177,6 +199,22 @@ describe("the validator", () => {
         expect.stringMatching(/resources.limits.memory is missing/),
         expect.stringMatching(/no Service named ping-counter/),
         expect.stringMatching(/no PodDisruptionBudget selects the pods of this processor/),
+      ]),
+    );
+  });
+
+  it("rejects broken ScheduledBackup, ObjectStore, PodMonitor and PrometheusRule (structural schemas)", async () => {
+    const problems = await validateManifests(loadManifestFile(fixture("broken-crs.yaml")), crdValidators);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/ScheduledBackup\/nightly: \/spec\/schedule must match pattern/),
+        expect.stringMatching(/ScheduledBackup\/nightly: \/spec\/method must be equal to one of the allowed values/),
+        expect.stringMatching(/ObjectStore\/backups: \/spec\/configuration\/destinationPath must match pattern/),
+        expect.stringMatching(/ObjectStore\/backups: .*must NOT have additional properties "accessKeyID"/),
+        expect.stringMatching(/PodMonitor\/gateway: \/spec\/selector must NOT have fewer than 1 properties/),
+        expect.stringMatching(/PodMonitor\/gateway: \/spec\/podMetricsEndpoints\/0\/interval must match pattern/),
+        expect.stringMatching(/PrometheusRule\/rules: .*\/alert must match pattern/),
+        expect.stringMatching(/PrometheusRule\/rules: .*\/for must be string/),
       ]),
     );
   });

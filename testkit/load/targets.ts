@@ -20,7 +20,7 @@ export const DEFAULT_PROTOCOL: Record<TargetName, Protocol> = {
 
 export interface TargetSettings {
   readonly seed: number;
-  /** URL template of the postback deliveries (default a closed port on 127.0.0.1: nothing leaves). */
+  /** URL template of the postback deliveries. */
   readonly postbackUrl: string;
   /** CloudEvents per PutBatch. */
   readonly messagesPerBatch: number;
@@ -28,10 +28,16 @@ export interface TargetSettings {
   readonly callbackUrl: string;
 }
 
+/**
+ * `.invalid` never resolves (RFC 2606) and passes the gateway's outbound checks (loopback and
+ * private addresses are refused at the door): a Start is stopped at once so its callback never
+ * fires; postback deliveries to it fail and end in postbacks.dlq. Point --postback-url at a
+ * receiver of yours (allow-listed in the delivery processor) to load the delivery side.
+ */
 export const DEFAULT_TARGET_SETTINGS: Omit<TargetSettings, "seed"> = {
-  postbackUrl: "http://127.0.0.1:9/simulated?id={id}&value={value}",
+  postbackUrl: "https://simulator.invalid/postback?id={id}&value={value}",
   messagesPerBatch: 10,
-  callbackUrl: "http://127.0.0.1:9/simulated-callback",
+  callbackUrl: "https://simulator.invalid/callback",
 };
 
 /** One operation of a target, by index: payloads come from the seeded generator, in index order. */

@@ -4,10 +4,11 @@ import {
   type DescMessage,
   type DescMethodUnary,
   type MessageInitShape,
+  toBinary,
   toJsonString,
 } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { Agent, request } from "undici";
 
 /** How the simulator talks to a front door. `http`: plain JSON (the route, or Connect's JSON). */
@@ -56,9 +57,9 @@ export class Caller {
     this.#httpAgent = new HttpAgent({ keepAlive: true, maxSockets: options.concurrency });
     const { baseUrl } = options;
     const nodeOptions = { agent: this.#httpAgent };
-    if (options.protocol === "connect")
-      this.#transport = createConnectTransport({ baseUrl, httpVersion: "1.1", nodeOptions });
-    else if (options.protocol === "grpc") this.#transport = createGrpcTransport({ baseUrl });
+    // Connect unary is a plain POST (binary body, JSON errors): sent with undici like `http`,
+    // which measured 3-5x the rate of connect-node's per-call Node http requests.
+    if (options.protocol === "grpc") this.#transport = createGrpcTransport({ baseUrl });
     else if (options.protocol === "grpc-web")
       this.#transport = createGrpcWebTransport({ baseUrl, httpVersion: "1.1", nodeOptions });
   }
@@ -68,10 +69,20 @@ export class Caller {
     method: DescMethodUnary<I, O>,
     input: MessageInitShape<I>,
   ): Promise<CallOutcome> {
-    if (this.#transport === undefined) {
-      const body = toJsonString(method.input, create(method.input, input));
-      return this.postJson(`/${method.parent.typeName}/${method.name}`, body);
+    const path = `/${method.parent.typeName}/${method.name}`;
+    if (this.options.protocol === "http")
+      return this.postJson(path, toJsonString(method.input, create(method.input, input)));
+    if (this.options.protocol === "connect") {
+      const outcome = await this.post(path, Buffer.from(toBinary(method.input, create(method.input, input))), {
+        "content-type": "application/proto",
+        "connect-protocol-version": "1",
+        "connect-timeout-ms": String(this.options.timeoutMs),
+      });
+      // Connect's JSON error body carries the code: count it as gRPC does ("invalid_argument").
+      if (outcome.ok || outcome.code.startsWith("http_")) return outcome;
+      return { ok: false, code: outcome.code.replace(/_\d{3}$/, "") };
     }
+    if (this.#transport === undefined) return { ok: false, code: "client_error" };
     try {
       await this.#transport.unary(method, undefined, this.options.timeoutMs, undefined, input);
       return OK;
@@ -81,12 +92,16 @@ export class Caller {
   }
 
   /** POST of a JSON body; 200 is success, anything else is counted by its JSON error code. */
-  async postJson(path: string, body: string): Promise<CallOutcome> {
+  postJson(path: string, body: string): Promise<CallOutcome> {
+    return this.post(path, body, { "content-type": "application/json" });
+  }
+
+  async post(path: string, body: string | Buffer, headers: Record<string, string>): Promise<CallOutcome> {
     try {
       const response = await request(`${this.options.baseUrl}${path}`, {
         method: "POST",
         dispatcher: this.#agent,
-        headers: { "content-type": "application/json" },
+        headers,
         body,
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,

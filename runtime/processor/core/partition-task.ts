@@ -58,7 +58,12 @@ export interface PartitionTask<M extends Message, S, C> {
   apply(state: S, record: DecodedRecord<M>, ctx: TaskContext): void | Promise<void>;
   /** After a batch's records were applied; resolves true when a commit should happen now. */
   afterBatch?(state: S, ctx: TaskContext): Promise<boolean>;
-  /** Periodic step with fresh end offsets; resolves true when a commit should happen now. */
+  /**
+   * Whether every tick needs fresh end offsets (timers' caught-up rule); otherwise they are
+   * refreshed for the lag metrics at most every few seconds, since each is an admin call.
+   */
+  readonly endOffsetsEveryTick?: boolean;
+  /** Periodic step with the latest end offsets; resolves true when a commit should happen now. */
   tick?(open: readonly OpenPartition<S>[], ends: EndOffsets, ctx: TaskContext): Promise<boolean>;
   /** Offset to commit: default `next`; deliveries hold it at their oldest unfinished record. */
   commitPosition?(state: S, next: number): number;

@@ -1,7 +1,7 @@
 import type { Message } from "@bufbuild/protobuf";
 import type { Registry } from "prom-client";
 import { errorMessage, TributaryError } from "../../errors.js";
-import type { ConsumedRecord, PartitionBatch, RecordPosition } from "../../kafka/kafka-adapter.js";
+import type { ConsumedRecord, PartitionBatch, PartitionOffsets, RecordPosition } from "../../kafka/kafka-adapter.js";
 import type { Logger } from "../../observability/logger.js";
 import { AsyncMutex } from "../async-mutex.js";
 import { sendToDeadLetter } from "../dead-letter.js";
@@ -43,6 +43,9 @@ export interface PartitionProgress {
   readonly highWatermark: number;
 }
 
+/** How often end offsets are refreshed for the lag metrics when the strategy does not need them each tick. */
+const END_OFFSETS_REFRESH_MS = 2_000;
+
 /** The core's bookkeeping of one open partition. */
 interface Slot<S> {
   readonly partition: number;
@@ -83,6 +86,8 @@ export class TaskRunner<M extends Message, S, C> {
   #consumer: ConsumerPort | undefined;
   #buffered = 0;
   #lastCommitAtMs: number;
+  #ends: readonly PartitionOffsets[] = [];
+  #endsReadAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: TaskRunnerOptions<M, S, C>) {
     this.#o = options;
@@ -110,8 +115,16 @@ export class TaskRunner<M extends Message, S, C> {
   /** Consumes through `consumer` until the signal aborts, then stops and commits. */
   async run(consumer: ConsumerPort, signal: AbortSignal): Promise<void> {
     this.attach(consumer);
+    let ticking = false;
     const interval = setInterval(() => {
-      void this.tick().catch((err: unknown) => this.#warn(err, "periodic step failed; retrying"));
+      // A slow tick (admin call, store) is not queued behind itself: the next one is skipped.
+      if (ticking) return;
+      ticking = true;
+      void this.tick()
+        .catch((err: unknown) => this.#warn(err, "periodic step failed; retrying"))
+        .finally(() => {
+          ticking = false;
+        });
     }, this.#o.tickIntervalMs);
     try {
       await consumer.run({
@@ -266,7 +279,11 @@ export class TaskRunner<M extends Message, S, C> {
       // The clock is read before the end offsets: every record appended before this instant is
       // below the end offset returned (the timers' caught-up rule depends on this order).
       const readAtMs = this.#clock.now();
-      const ends = await this.#o.offsets.partitionOffsets(this.#o.topic);
+      if (this.#task.endOffsetsEveryTick === true || readAtMs - this.#endsReadAtMs >= END_OFFSETS_REFRESH_MS) {
+        this.#ends = await this.#o.offsets.partitionOffsets(this.#o.topic);
+        this.#endsReadAtMs = readAtMs;
+      }
+      const ends = this.#ends;
       for (const end of ends) {
         const slot = this.#slots.get(end.partition);
         if (slot !== undefined) slot.highWatermark = Math.max(slot.highWatermark, end.high);
@@ -276,7 +293,7 @@ export class TaskRunner<M extends Message, S, C> {
         state: s.state,
         next: s.next,
       }));
-      urgent = (await this.#task.tick?.(open, { readAtMs, ends }, this.#ctx)) === true;
+      urgent = (await this.#task.tick?.(open, { readAtMs: this.#endsReadAtMs, ends }, this.#ctx)) === true;
     }
     this.#updateLag();
     // Half a tick of slack: a flush interval equal to the tick interval commits on every tick.

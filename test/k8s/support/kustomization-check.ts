@@ -26,11 +26,13 @@ function resourcesOf(dir: string, problems: string[]): string[] {
 
 /**
  * Checks that `kubectl apply -k` / skaffold deploys every manifest under the folder: each
- * listed resource exists and every YAML file (other than kustomizations) is listed.
+ * listed resource exists and every YAML file (other than kustomizations) is listed by the
+ * folder's kustomization or by one of `otherRoots` (kustomizations applied on their own, such
+ * as k8s/monitoring).
  */
-export function kustomizationProblems(k8sDir: string): string[] {
+export function kustomizationProblems(k8sDir: string, otherRoots: readonly string[] = []): string[] {
   const problems: string[] = [];
-  const listed = new Set(resourcesOf(k8sDir, problems));
+  const listed = new Set([k8sDir, ...otherRoots].flatMap((root) => resourcesOf(root, problems)));
   for (const file of yamlFilesUnder(k8sDir)) {
     if (basename(file) === KUSTOMIZATION) continue;
     if (!listed.has(file)) {

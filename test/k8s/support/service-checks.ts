@@ -6,6 +6,7 @@ import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IService } from "kubernetes-models/v1/Service";
 import { entryPointOf, type ServiceEntry } from "../../../services/service-entry.js";
+import { parseImage } from "./kustomize-render.js";
 import type { ManifestDoc } from "./manifest-files.js";
 import { repoRoot } from "./repo-paths.js";
 
@@ -77,7 +78,7 @@ export function checkServices(docs: readonly ManifestDoc[], services: readonly S
   const names = new Set(services.map((s) => s.config.SERVICE_NAME));
 
   for (const deployment of deployments) {
-    const images = deployment.spec?.template.spec?.containers.map((c) => c.image) ?? [];
+    const images = deployment.spec?.template.spec?.containers.map((c) => parseImage(c.image ?? "").name) ?? [];
     const name = deployment.metadata?.name ?? "";
     if (images.includes(SERVICE_IMAGE) && !names.has(name)) {
       problems.push(`Deployment/${name} runs the ${SERVICE_IMAGE} image but is not in services/registry.ts`);
@@ -110,7 +111,9 @@ export function checkServices(docs: readonly ManifestDoc[], services: readonly S
       problem(`no container named ${name}`);
       continue;
     }
-    if (container.image !== SERVICE_IMAGE) problem(`image is ${container.image}, expected ${SERVICE_IMAGE}`);
+    if (parseImage(container.image ?? "").name !== SERVICE_IMAGE) {
+      problem(`image is ${container.image}, expected ${SERVICE_IMAGE}[:tag]`);
+    }
     const command = JSON.stringify(container.command ?? []);
     const expected = JSON.stringify(["node", entryPointOf(service)]);
     if (command !== expected) problem(`command is ${command}, expected ${expected}`);

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Creates the Secrets of k8s/scripts/required-secrets.tsv that are missing in namespace
+# tributary (never overwrites one). Run before the first `kubectl apply -k k8s`.
+#   BACKUP_S3_ACCESS_KEY_ID=... BACKUP_S3_SECRET_ACCESS_KEY=... k8s/scripts/prerequisites.sh
+set -euo pipefail
+ns=tributary
+kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl apply -f "$(dirname "$0")/../namespace.yaml"
+
+exists() { kubectl -n "$ns" get secret "$1" >/dev/null 2>&1; }
+
+if ! exists tributary-pg-apicurio; then
+  kubectl -n "$ns" create secret generic tributary-pg-apicurio --type=kubernetes.io/basic-auth \
+    --from-literal=username=apicurio --from-literal=password="$(openssl rand -hex 24)"
+  # CloudNativePG reloads a managed role's password when its Secret carries this label.
+  kubectl -n "$ns" label secret tributary-pg-apicurio cnpg.io/reload=true
+fi
+
+if ! exists tributary-backup-s3; then
+  : "${BACKUP_S3_ACCESS_KEY_ID:?set BACKUP_S3_ACCESS_KEY_ID (object store for Postgres backups)}"
+  : "${BACKUP_S3_SECRET_ACCESS_KEY:?set BACKUP_S3_SECRET_ACCESS_KEY}"
+  kubectl -n "$ns" create secret generic tributary-backup-s3 \
+    --from-literal=ACCESS_KEY_ID="$BACKUP_S3_ACCESS_KEY_ID" \
+    --from-literal=ACCESS_SECRET_KEY="$BACKUP_S3_SECRET_ACCESS_KEY"
+fi
+kubectl -n "$ns" get secrets tributary-pg-apicurio tributary-backup-s3
