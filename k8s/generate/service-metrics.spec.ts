@@ -18,7 +18,9 @@ function deploymentOf(text: string): {
   spec: {
     template: {
       metadata: { annotations: Record<string, string> };
-      spec: { containers: { ports: { name: string; containerPort: number }[]; env: { name: string; value?: string }[] }[] };
+      spec: {
+        containers: { ports: { name: string; containerPort: number }[]; env: { name: string; value?: string }[] }[];
+      };
     };
   };
 } {

@@ -4,7 +4,7 @@ import { type TransactionTimedOut, TransactionTimedOutSchema } from "../../gen/t
 import { errorMessage, TributaryError } from "../../runtime/errors.js";
 import { OutboundClient } from "../../runtime/outbound/outbound-client.js";
 import { hostGateOptions, type OutboundConfig, outboundPolicy } from "../../runtime/outbound/outbound-config.js";
-import type { DeliveryHandler } from "../../runtime/processor/run-deliveries.js";
+import type { DeliveryHandler } from "../../runtime/processor/delivery.js";
 import { parseCallbackTarget } from "./callback-target.js";
 import { ConnectCallbacks } from "./connect-call.js";
 import { postWebhook } from "./webhook-call.js";

@@ -1,9 +1,9 @@
 import { runMain } from "../../runtime/lifecycle/run-main.js";
 import { startPlatform } from "../../runtime/platform.js";
 import { readProcessorTuning, runProcessorService } from "../../runtime/processor/processor-service.js";
-import { migrate } from "../../runtime/state/migrations.js";
-import { migrationsDir, migrationsDirBeside, openPool } from "../../runtime/state/pg-pool.js";
+import { migrationsDirBeside } from "../../runtime/state/pg-pool.js";
 import { PgStateStore } from "../../runtime/state/pg-state-store.js";
+import { usePostgres } from "../../runtime/state/resources.js";
 import { DEFAULT_FLUSH, DEFAULT_HTTP_PORT, ENV_PREFIX, SERVICE_NAME } from "./config.js";
 import { NOTIFICATION_LOGGER, notificationLoggerProjection } from "./notification-projection.js";
 import { insertNotifications } from "./notification-rows.js";
@@ -15,11 +15,8 @@ runMain(SERVICE_NAME, async () => {
     topics: ["notifications"],
   });
   const tuning = readProcessorTuning(platform, ENV_PREFIX, NOTIFICATION_LOGGER, DEFAULT_FLUSH);
-  const pool = openPool(platform.config.databaseUrl);
-  platform.shutdown.onShutdown("postgres", () => pool.end());
+  const pool = await usePostgres(platform, migrationsDirBeside(import.meta.url));
   // tributary_offsets comes from the shared migrations; the notifications table from this flow's.
-  await migrate(pool, migrationsDir(), platform.log);
-  await migrate(pool, migrationsDirBeside(import.meta.url), platform.log);
   const store = new PgStateStore(pool, tuning.groupId, insertNotifications);
   await runProcessorService(platform, notificationLoggerProjection(platform.log), store, tuning);
 });

@@ -2,6 +2,11 @@ import type { EnvReader } from "../../runtime/config/env-reader.js";
 import { platformEnvVars } from "../../runtime/config/platform-config.js";
 import { TributaryError } from "../../runtime/errors.js";
 import { OUTBOUND_ENV_VARS, type OutboundConfig, readOutboundConfig } from "../../runtime/outbound/outbound-config.js";
+import {
+  type DeliveryTuning,
+  deliveryTuningVars,
+  readDeliveryTuning,
+} from "../../runtime/processor/delivery-service.js";
 import { type RetrySchedule, validateRetrySchedule } from "../../runtime/processor/retry-schedule.js";
 import { parseSigningSecrets, type SigningKey } from "./webhook-signature.js";
 
@@ -15,10 +20,8 @@ export const SVIX_DELAYS_MS: readonly number[] = [
 ];
 
 export interface PostbackDeliveryConfig {
-  /** POSTBACK_DELIVERY_GROUP_ID: consumer group and offsets owner. Default "postback-delivery". */
-  readonly groupId: string;
-  /** POSTBACK_DELIVERY_FLUSH_INTERVAL_MS: how often the attempt log and offsets are committed. Default 200. */
-  readonly flushIntervalMs: number;
+  /** POSTBACK_DELIVERY_GROUP_ID, _FLUSH_INTERVAL_MS, _REQUEST_TIMEOUT_MS (15000: connect to last excerpt byte), _MAX_CONCURRENT (256), _MAX_IN_FLIGHT, _SESSION_TIMEOUT_MS. */
+  readonly tuning: DeliveryTuning;
   /**
    * POSTBACK_DELIVERY_RETRY_DELAYS_MS: comma-separated nominal delays after failure 1, 2, ...
    * (the last repeats), each with equal jitter (a pick in [d/2, d]). Default Svix's schedule.
@@ -26,14 +29,6 @@ export interface PostbackDeliveryConfig {
    * the delays listed (8). After the last failure the delivery goes to postbacks.dlq.
    */
   readonly schedule: RetrySchedule;
-  /** POSTBACK_DELIVERY_REQUEST_TIMEOUT_MS: bound of one attempt (connect to last excerpt byte). Default 15000. */
-  readonly requestTimeoutMs: number;
-  /** POSTBACK_DELIVERY_MAX_CONCURRENT: attempts in flight at once, all destinations. Default 256. */
-  readonly maxConcurrent: number;
-  /** POSTBACK_DELIVERY_MAX_IN_FLIGHT: unfinished deliveries per partition before it pauses. Default 10000. */
-  readonly maxInFlightPerPartition: number;
-  /** POSTBACK_DELIVERY_SESSION_TIMEOUT_MS: consumer session. Default 10000. */
-  readonly sessionTimeoutMs: number;
   /** POSTBACK_DELIVERY_EXCERPT_BYTES: response body bytes kept per attempt in the log. Default 1024. */
   readonly excerptBytes: number;
   /**
@@ -47,20 +42,11 @@ export interface PostbackDeliveryConfig {
   readonly outbound: OutboundConfig;
 }
 
-const vars = [
-  "GROUP_ID",
-  "FLUSH_INTERVAL_MS",
-  "RETRY_DELAYS_MS",
-  "MAX_ATTEMPTS",
-  "REQUEST_TIMEOUT_MS",
-  "MAX_CONCURRENT",
-  "MAX_IN_FLIGHT",
-  "SESSION_TIMEOUT_MS",
-  "EXCERPT_BYTES",
-  "SIGNING_SECRETS",
-  "METRICS_INTERVAL_MS",
-] as const;
-export const POSTBACK_DELIVERY_ENV_VARS: readonly string[] = vars.map((v) => `${ENV_PREFIX}_${v}`);
+const vars = ["RETRY_DELAYS_MS", "MAX_ATTEMPTS", "EXCERPT_BYTES", "SIGNING_SECRETS", "METRICS_INTERVAL_MS"] as const;
+export const POSTBACK_DELIVERY_ENV_VARS: readonly string[] = [
+  ...deliveryTuningVars(ENV_PREFIX),
+  ...vars.map((v) => `${ENV_PREFIX}_${v}`),
+];
 /** Every variable this service reads. */
 export const ENV_VARS: readonly string[] = [...platformEnvVars, ...POSTBACK_DELIVERY_ENV_VARS, ...OUTBOUND_ENV_VARS];
 
@@ -85,13 +71,12 @@ export function readPostbackDeliveryConfig(env: EnvReader): PostbackDeliveryConf
     delaysMs,
   });
   return {
-    groupId: env.string(`${ENV_PREFIX}_GROUP_ID`, SERVICE_NAME),
-    flushIntervalMs: env.int(`${ENV_PREFIX}_FLUSH_INTERVAL_MS`, 200, { min: 1, max: 600_000 }),
+    tuning: readDeliveryTuning(env, ENV_PREFIX, {
+      groupId: SERVICE_NAME,
+      requestTimeoutMs: 15_000,
+      maxConcurrent: 256,
+    }),
     schedule,
-    requestTimeoutMs: env.int(`${ENV_PREFIX}_REQUEST_TIMEOUT_MS`, 15_000, { min: 1, max: 600_000 }),
-    maxConcurrent: env.int(`${ENV_PREFIX}_MAX_CONCURRENT`, 256, { min: 1, max: 100_000 }),
-    maxInFlightPerPartition: env.int(`${ENV_PREFIX}_MAX_IN_FLIGHT`, 10_000, { min: 1, max: 1_000_000 }),
-    sessionTimeoutMs: env.int(`${ENV_PREFIX}_SESSION_TIMEOUT_MS`, 10_000, { min: 6_000, max: 300_000 }),
     excerptBytes: env.int(`${ENV_PREFIX}_EXCERPT_BYTES`, 1_024, { min: 0, max: 1_048_576 }),
     signingKeys: parseSigningSecrets(env.list(`${ENV_PREFIX}_SIGNING_SECRETS`, []), `${ENV_PREFIX}_SIGNING_SECRETS`),
     metricsIntervalMs: env.int(`${ENV_PREFIX}_METRICS_INTERVAL_MS`, 5_000, { min: 100, max: 600_000 }),

@@ -8,6 +8,11 @@ export const SERVICE_NAME = "gateway";
 export const DEFAULT_HTTP_PORT = 8080;
 
 export interface GatewayConfig {
+  /**
+   * METRICS_PORT: serve /metrics on this port only, not on the public one (Kubernetes sets it so
+   * the API port exposes no internals). Unset (the local stack): /metrics on the public port.
+   */
+  readonly metricsPort: number | null;
   /** PING_MAX_FUTURE_MS: how far ahead of now a ping's timestamp may be. Default 1 day. */
   readonly pingMaxFutureMs: number;
   /** PING_COUNT_MAX_MINUTES: widest per-minute range PingCount answers. Default 44640 (31 days). */
@@ -33,6 +38,7 @@ export const GATEWAY_ENV_VARS = [
   "TRANSACTION_MAX_TIMEOUT_SECONDS",
   "TRANSACTION_MAX_PAYLOAD_BYTES",
   "TRANSACTION_LIST_PENDING_WAIT_MS",
+  "METRICS_PORT",
 ] as const;
 export const ENV_VARS: readonly string[] = [
   ...platformEnvVars,
@@ -44,6 +50,7 @@ export const ENV_VARS: readonly string[] = [
 
 export function readGatewayConfig(env: EnvReader): GatewayConfig {
   return {
+    metricsPort: env.has("METRICS_PORT") ? env.port("METRICS_PORT", 0) : null,
     pingMaxFutureMs: env.int("PING_MAX_FUTURE_MS", 86_400_000, { min: 0 }),
     pingCountMaxMinutes: env.int("PING_COUNT_MAX_MINUTES", 44_640, { min: 1, max: 1_000_000 }),
     redisCommandTimeoutMs: env.int("REDIS_COMMAND_TIMEOUT_MS", 300, { min: 10, max: 60_000 }),

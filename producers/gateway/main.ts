@@ -4,6 +4,7 @@ import { PingService } from "../../gen/ping/v1/ping_service_pb.js";
 import { TransactionService } from "../../gen/transactions/v1/transaction_service_pb.js";
 import { runMain } from "../../runtime/lifecycle/run-main.js";
 import { handleOpsRoute } from "../../runtime/observability/ops-routes.js";
+import { startOpsServer } from "../../runtime/observability/ops-server.js";
 import { outboundPolicy, readOutboundConfig } from "../../runtime/outbound/outbound-config.js";
 import { startPlatform } from "../../runtime/platform.js";
 import { openPool } from "../../runtime/state/pg-pool.js";
@@ -56,7 +57,7 @@ runMain(SERVICE_NAME, async () => {
           producer,
           codec: platform.codec,
           pingsTopic: platform.topic("pings"),
-          counts: new PingCountReader(redis, pool, log, config.stateNamespace),
+          counts: new PingCountReader(redis, pool, log, config.stateNamespace, platform.metrics),
           config: gatewayConfig,
         }),
       );
@@ -86,7 +87,9 @@ runMain(SERVICE_NAME, async () => {
       if (
         "writeHead" in res &&
         !("stream" in req) &&
-        handleOpsRoute(req as never, res as never, platform.metrics, () => ({ ok: producer.connected }))
+        handleOpsRoute(req as never, res as never, platform.metrics, () => ({ ok: producer.connected }), {
+          serveMetrics: gatewayConfig.metricsPort === null,
+        })
       ) {
         return;
       }
@@ -108,5 +111,15 @@ runMain(SERVICE_NAME, async () => {
   });
   shutdown.onShutdown("postgres", () => pool.end());
   shutdown.onShutdown("http", () => server.close());
+  if (gatewayConfig.metricsPort !== null) {
+    // Metrics (and probes) on their own port, so the API port exposes no internals.
+    const ops = await startOpsServer({
+      host: config.httpHost,
+      port: gatewayConfig.metricsPort,
+      registry: platform.metrics,
+      readiness: () => ({ ok: producer.connected }),
+    });
+    shutdown.onShutdown("metrics-http", () => ops.close());
+  }
   log.info({ port: server.port }, "gateway listening (Connect, gRPC, gRPC-Web on one port)");
 });

@@ -1,13 +1,11 @@
 import type { Redis } from "ioredis";
 import type { Pool } from "pg";
-import {
-  minuteField,
-  minuteOf,
-  pingCountersKey,
-  TOTAL_FIELD,
-} from "../../processors/ping-counter/index.js";
+import type { Counter, Registry } from "prom-client";
+import { minuteField, minuteOf, pingCountersKey, TOTAL_FIELD } from "../../processors/ping-counter/index.js";
 import { errorMessage } from "../../runtime/errors.js";
 import type { Logger } from "../../runtime/observability/logger.js";
+import { counter } from "../../runtime/observability/metrics.js";
+import { countPings } from "../../sinks/pings/index.js";
 
 export interface PingCounts {
   readonly total: number;
@@ -22,14 +20,25 @@ export class PingCountReader {
     private readonly pool: Pool,
     private readonly log: Logger,
     private readonly namespace: string,
-  ) {}
+    metrics?: Registry,
+  ) {
+    this.#reads =
+      metrics &&
+      counter(metrics, "tributary_ping_count_reads_total", "PingCount answers by the store that answered", ["source"]);
+  }
+
+  readonly #reads: Counter | undefined;
 
   async read(range: { fromMs: number; toMs: number } | null): Promise<PingCounts> {
     try {
-      return await this.#fromDragonfly(range);
+      const counts = await this.#fromDragonfly(range);
+      this.#reads?.inc({ source: "dragonfly" });
+      return counts;
     } catch (err) {
       this.log.warn({ err: errorMessage(err) }, "dragonfly unavailable, counting in postgres");
-      return this.#fromPostgres(range);
+      const counts = await this.#fromPostgres(range);
+      this.#reads?.inc({ source: "postgres" });
+      return counts;
     }
   }
 
@@ -49,18 +58,12 @@ export class PingCountReader {
   }
 
   async #fromPostgres(range: { fromMs: number; toMs: number } | null): Promise<PingCounts> {
-    const total = await this.pool.query<{ n: string }>("SELECT count(*) AS n FROM pings");
-    let minutes: { minute: number; count: number }[] = [];
-    if (range !== null) {
-      const rows = await this.pool.query<{ minute_ms: string; n: string }>(
-        `SELECT (extract(epoch FROM date_trunc('minute', pinged_at)) * 1000)::bigint AS minute_ms, count(*) AS n
-         FROM pings WHERE pinged_at >= to_timestamp($1 / 1000.0) AND pinged_at < to_timestamp($2 / 1000.0)
-         GROUP BY 1 ORDER BY 1`,
-        [range.fromMs, range.toMs],
-      );
-      minutes = rows.rows.map((r) => ({ minute: minuteOf(Number(r.minute_ms)), count: Number(r.n) }));
-    }
-    return { total: Number(total.rows[0]?.n ?? 0), minutes, source: "postgres" };
+    const counts = await countPings(this.pool, range);
+    return {
+      total: counts.total,
+      minutes: counts.minutes.map((m) => ({ minute: minuteOf(m.minuteStartMs), count: m.count })),
+      source: "postgres",
+    };
   }
 }
 

@@ -8,6 +8,12 @@ export class EnvReader {
     this.#env = env;
   }
 
+  /** Whether the variable is set to a non-empty value. */
+  has(name: string): boolean {
+    const raw = this.#env[name];
+    return raw !== undefined && raw !== "";
+  }
+
   string(name: string, defaultValue: string): string {
     const raw = this.#env[name];
     return raw === undefined || raw === "" ? defaultValue : raw;

@@ -13,6 +13,7 @@ export function handleOpsRoute(
   res: ServerResponse,
   registry: Registry,
   readiness: HealthCheck,
+  options: { readonly serveMetrics?: boolean } = {},
 ): boolean {
   const path = (req.url ?? "/").split("?")[0];
   if (req.method !== "GET") return false;
@@ -27,7 +28,7 @@ export function handleOpsRoute(
       .end(JSON.stringify({ status: state.ok ? "ready" : "not_ready", detail: state.detail ?? "" }));
     return true;
   }
-  if (path === "/metrics") {
+  if (path === "/metrics" && options.serveMetrics !== false) {
     registry
       .metrics()
       .then((text) => res.writeHead(200, { "content-type": registry.contentType }).end(text))

@@ -1,9 +1,9 @@
 import { runMain } from "../../runtime/lifecycle/run-main.js";
 import { startPlatform } from "../../runtime/platform.js";
 import { readProcessorTuning, runProcessorService } from "../../runtime/processor/processor-service.js";
-import { migrate } from "../../runtime/state/migrations.js";
-import { migrationsDir, migrationsDirBeside, openPool } from "../../runtime/state/pg-pool.js";
+import { migrationsDirBeside } from "../../runtime/state/pg-pool.js";
 import { PgStateStore } from "../../runtime/state/pg-state-store.js";
+import { usePostgres } from "../../runtime/state/resources.js";
 import { DEFAULT_HTTP_PORT, ENV_PREFIX, readCleanIntervalMs, readRetentionMs, SERVICE_NAME } from "./config.js";
 import { applyMessageOps, MESSAGES_SINK, type MessageOp, messagesSinkProjection } from "./messages-sink.js";
 import { startPeriodicClean } from "./periodic-clean.js";
@@ -23,10 +23,7 @@ runMain(SERVICE_NAME, async () => {
     flushEveryRecords: 2000,
     flushIntervalMs: 250,
   });
-  const pool = openPool(platform.config.databaseUrl);
-  platform.shutdown.onShutdown("postgres", () => pool.end());
-  await migrate(pool, migrationsDir(), platform.log);
-  await migrate(pool, migrationsDirBeside(import.meta.url), platform.log);
+  const pool = await usePostgres(platform, migrationsDirBeside(import.meta.url));
   const producer = platform.kafka.createProducer();
   await producer.connect();
   platform.shutdown.onShutdown("clean-producer", () => producer.disconnect());

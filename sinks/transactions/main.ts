@@ -2,9 +2,9 @@ import { callbackLedgerMigrationsDir } from "../../processors/callback-dispatche
 import { runMain } from "../../runtime/lifecycle/run-main.js";
 import { startPlatform } from "../../runtime/platform.js";
 import { readProcessorTuning, runProcessorService } from "../../runtime/processor/processor-service.js";
-import { migrate } from "../../runtime/state/migrations.js";
-import { migrationsDir, migrationsDirBeside, openPool } from "../../runtime/state/pg-pool.js";
+import { migrationsDirBeside } from "../../runtime/state/pg-pool.js";
 import { PgStateStore } from "../../runtime/state/pg-state-store.js";
+import { usePostgres } from "../../runtime/state/resources.js";
 import { DEFAULT_HTTP_PORT, ENV_PREFIX, readMaxEventSkewMs, SERVICE_NAME } from "./config.js";
 import {
   applyTransactionEvents,
@@ -20,12 +20,9 @@ runMain(SERVICE_NAME, async () => {
     topics: ["transactions"],
   });
   const tuning = readProcessorTuning(platform, ENV_PREFIX, TRANSACTIONS_SINK);
-  const pool = openPool(platform.config.databaseUrl);
-  platform.shutdown.onShutdown("postgres", () => pool.end());
-  await migrate(pool, migrationsDir(), platform.log);
-  // The outcomes view (003_transactions_outcomes_view.sql) joins the dispatcher's ledger.
-  await migrate(pool, callbackLedgerMigrationsDir(), platform.log);
-  await migrate(pool, migrationsDirBeside(import.meta.url), platform.log);
+  // The outcomes view (003_transactions_outcomes_view.sql) joins the dispatcher's ledger: its
+  // migrations first.
+  const pool = await usePostgres(platform, callbackLedgerMigrationsDir(), migrationsDirBeside(import.meta.url));
   const store = new PgStateStore<TransactionRecord[]>(pool, tuning.groupId, applyTransactionEvents);
   await runProcessorService(platform, transactionsSinkProjection(readMaxEventSkewMs(platform.env)), store, tuning);
 });

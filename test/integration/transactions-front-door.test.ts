@@ -34,7 +34,6 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const gatewayUrl = () => `http://127.0.0.1:${stack.service("gateway").port}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function post(
   method: string,

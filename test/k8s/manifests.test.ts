@@ -6,7 +6,7 @@ import { notServices, serviceRegistry } from "../../services/registry.js";
 import { crdFiles, loadCrdValidators, type ResourceValidator } from "./support/crd-validators.js";
 import { kustomizationProblems } from "./support/kustomization-check.js";
 import { loadManifestFile, type ManifestDoc, yamlFilesUnder } from "./support/manifest-files.js";
-import { repoRoot, sharedSchema } from "./support/repo-paths.js";
+import { repoRoot, sharedSchema, sharedSchemasDir } from "./support/repo-paths.js";
 import { checkServices, SERVICE_IMAGE } from "./support/service-checks.js";
 import { validateSkaffoldFile } from "./support/skaffold-check.js";
 import { structuralValidators } from "./support/structural-schemas.js";
@@ -19,7 +19,10 @@ let crdValidators: Map<string, ResourceValidator>;
 let docs: ManifestDoc[];
 
 beforeAll(() => {
-  crdValidators = loadCrdValidators(crdFiles.map(sharedSchema));
+  // The required CRDs, plus any other CRD in ../shared/k8s-schemas (a ScheduledBackup or
+  // PodMonitor CRD added there replaces the structural schema below).
+  const present = readdirSync(sharedSchemasDir).filter((f) => /\.ya?ml$/.test(f));
+  crdValidators = loadCrdValidators([...new Set([...crdFiles, ...present])].map(sharedSchema));
   // Kinds without an upstream CRD in ../shared/k8s-schemas get a structural schema instead.
   for (const [key, validator] of structuralValidators()) if (!crdValidators.has(key)) crdValidators.set(key, validator);
   docs = yamlFilesUnder(k8sDir)
