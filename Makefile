@@ -23,7 +23,7 @@ status:
 test: bootstrap
 	@bash stack/stack.sh restart-services
 	@bash stack/check.sh
-	@source stack/env.sh && npm run -s test:unit && npm run -s test:integration && npm run -s test:chaos
+	@source stack/env.sh && npm run -s test:unit && npm run -s test:integration && TRIBUTARY_CHAOS=1 npm run -s test:chaos
 
 bench-pings: bootstrap
 	@bash stack/stack.sh up

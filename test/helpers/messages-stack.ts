@@ -1,9 +1,6 @@
-import pg from "pg";
+import type pg from "pg";
 import { type MessagesClient, messagesClient } from "../../cli/messages-client.js";
-import { createDatabase, dropDatabase } from "./databases.js";
-import { ServiceProcess } from "./service-process.js";
-import { uniqueId } from "./stack-env.js";
-import { TestPlatform } from "./test-platform.js";
+import { FlowStack } from "./flow-stack.js";
 
 export const MESSAGES_ENTRY = {
   gateway: "dist/producers/gateway/main.js",
@@ -15,37 +12,13 @@ export type MessagesServiceName = keyof typeof MESSAGES_ENTRY;
  * The messages flow on the local stack for one test file: its own topic prefix, namespace,
  * sink group and database, with the compiled gateway and messages sink spawned on demand.
  */
-export class MessagesStack {
-  readonly id: string;
-  readonly prefix: string;
-  readonly platform: TestPlatform;
-  readonly services: Partial<Record<MessagesServiceName, ServiceProcess>> = {};
-  databaseUrl = "";
-  env: Record<string, string> = {};
-  #pool: pg.Pool | undefined;
-
+export class MessagesStack extends FlowStack<MessagesServiceName> {
   constructor(label: string) {
-    this.id = uniqueId(label);
-    this.prefix = `${this.id}.`;
-    this.platform = new TestPlatform(this.prefix);
+    super(label, MESSAGES_ENTRY);
   }
 
-  async setUp(extraEnv: Record<string, string> = {}): Promise<void> {
-    await this.platform.createTopics();
-    this.databaseUrl = await createDatabase(this.id);
-    this.env = {
-      TOPIC_PREFIX: this.prefix,
-      STATE_NAMESPACE: `${this.id}:`,
-      DATABASE_URL: this.databaseUrl,
-      MESSAGES_SINK_GROUP_ID: `${this.id}-sink`,
-      LOG_LEVEL: "warn",
-      ...extraEnv,
-    };
-  }
-
-  async start(...names: MessagesServiceName[]): Promise<void> {
-    // The sink first: it applies the migrations the gateway's reads need.
-    for (const name of names) this.services[name] = await ServiceProcess.start(MESSAGES_ENTRY[name], this.env);
+  override setUp(extraEnv: Record<string, string> = {}): Promise<void> {
+    return super.setUp({ MESSAGES_SINK_GROUP_ID: `${this.id}-sink` }, extraEnv);
   }
 
   /** Waits until the sink has stored every offset of the topic (a cold sink's first commits are slow). */
@@ -83,14 +56,8 @@ export class MessagesStack {
     await this.waitCaughtUp();
   }
 
-  service(name: MessagesServiceName): ServiceProcess {
-    const s = this.services[name];
-    if (s === undefined) throw new Error(`${name} not started`);
-    return s;
-  }
-
   url(): string {
-    return `http://127.0.0.1:${this.service("gateway").port}`;
+    return this.urlOf("gateway");
   }
 
   client(): MessagesClient {
@@ -98,8 +65,7 @@ export class MessagesStack {
   }
 
   pool(): pg.Pool {
-    this.#pool ??= new pg.Pool({ connectionString: this.databaseUrl, max: 4 });
-    return this.#pool;
+    return this.db();
   }
 
   async storedIds(): Promise<string[]> {
@@ -115,12 +81,5 @@ export class MessagesStack {
     );
     const row = result.rows[0];
     return { rows: Number(row?.rows ?? 0), md5: row?.md5 ?? "" };
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(Object.values(this.services).map((s) => s?.stop()));
-    await this.#pool?.end();
-    await this.platform.close();
-    if (this.databaseUrl !== "") await dropDatabase(this.id);
   }
 }

@@ -1,8 +1,6 @@
-import pg from "pg";
-import { createDatabase, dropDatabase } from "./databases.js";
-import { ServiceProcess } from "./service-process.js";
-import { uniqueId } from "./stack-env.js";
-import { TestPlatform } from "./test-platform.js";
+import type pg from "pg";
+import { FlowStack } from "./flow-stack.js";
+import type { ServiceProcess } from "./service-process.js";
 
 export const NOTIFICATIONS_ENTRY = {
   gateway: "dist/producers/gateway/main.js",
@@ -21,54 +19,39 @@ export interface LoggedNotification {
  * The notifications flow for one test file: its own topic prefix, logger group and database,
  * a gateway and any number of notification-logger instances spawned from dist/.
  */
-export class NotificationsStack {
-  readonly id = uniqueId("notif");
-  readonly prefix = `${this.id}.`;
-  readonly platform = new TestPlatform(this.prefix);
+export class NotificationsStack extends FlowStack<keyof typeof NOTIFICATIONS_ENTRY> {
   readonly loggers: ServiceProcess[] = [];
-  gateway: ServiceProcess | undefined;
-  databaseUrl = "";
-  env: Record<string, string> = {};
-  #pool: pg.Pool | undefined;
 
-  async setUp(extraEnv: Record<string, string> = {}): Promise<void> {
-    await this.platform.createTopics();
-    this.databaseUrl = await createDatabase(this.id);
-    this.env = {
-      TOPIC_PREFIX: this.prefix,
-      STATE_NAMESPACE: `${this.id}:`,
-      DATABASE_URL: this.databaseUrl,
-      NOTIFICATION_LOGGER_GROUP_ID: `${this.id}-logger`,
-      LOG_LEVEL: "info",
-      ...extraEnv,
-    };
+  constructor() {
+    super("notif", NOTIFICATIONS_ENTRY);
+  }
+
+  override setUp(extraEnv: Record<string, string> = {}): Promise<void> {
+    // Info level: the logger's notification lines are what the tests read.
+    return super.setUp({ NOTIFICATION_LOGGER_GROUP_ID: `${this.id}-logger`, LOG_LEVEL: "info" }, extraEnv);
+  }
+
+  get gateway(): ServiceProcess | undefined {
+    return this.services.gateway;
   }
 
   async startGateway(): Promise<ServiceProcess> {
-    this.gateway = await ServiceProcess.start(NOTIFICATIONS_ENTRY.gateway, { ...this.env, LOG_LEVEL: "warn" });
-    return this.gateway;
+    this.services.gateway = await this.spawn("gateway", { LOG_LEVEL: "warn" });
+    return this.services.gateway;
   }
 
   async startLogger(): Promise<ServiceProcess> {
-    const logger = await ServiceProcess.start(NOTIFICATIONS_ENTRY.logger, this.env);
+    const logger = await this.spawn("logger");
     this.loggers.push(logger);
     return logger;
   }
 
   get gatewayUrl(): string {
-    if (this.gateway === undefined) throw new Error("gateway not started");
-    return `http://127.0.0.1:${this.gateway.port}`;
+    return this.urlOf("gateway");
   }
 
   pool(): pg.Pool {
-    this.#pool ??= new pg.Pool({ connectionString: this.databaseUrl, max: 2 });
-    return this.#pool;
-  }
-
-  /** Records on a topic of this stack (sum over partitions of end − start). */
-  async topicCount(name: string): Promise<number> {
-    const offsets = await this.platform.kafka.partitionOffsets(this.platform.topic(name));
-    return offsets.reduce((n, o) => n + o.high - o.low, 0);
+    return this.db();
   }
 
   async tableCount(): Promise<number> {
@@ -85,12 +68,5 @@ export class NotificationsStack {
         .filter((line) => line.includes('"msg":"notification"'))
         .map((line) => JSON.parse(line) as LoggedNotification),
     );
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([this.gateway, ...this.loggers].map((s) => s?.stop()));
-    await this.#pool?.end();
-    await this.platform.close();
-    if (this.databaseUrl !== "") await dropDatabase(this.id);
   }
 }

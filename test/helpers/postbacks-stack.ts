@@ -1,8 +1,5 @@
-import pg from "pg";
-import { createDatabase, dropDatabase } from "./databases.js";
-import { ServiceProcess } from "./service-process.js";
-import { uniqueId } from "./stack-env.js";
-import { TestPlatform } from "./test-platform.js";
+import type pg from "pg";
+import { FlowStack } from "./flow-stack.js";
 
 export const POSTBACK_ENTRY = {
   gateway: "dist/producers/gateway/main.js",
@@ -26,51 +23,27 @@ export interface AttemptRow {
  * and database; the compiled gateway and postback-delivery spawned on demand, with the outbound
  * allow-list opening exactly 127.0.0.1 (where the tests' receivers listen).
  */
-export class PostbacksStack {
-  readonly id: string;
-  readonly prefix: string;
-  readonly platform: TestPlatform;
-  readonly services: Partial<Record<PostbackServiceName, ServiceProcess>> = {};
-  databaseUrl = "";
-  env: Record<string, string> = {};
-  #pool: pg.Pool | undefined;
-
+export class PostbacksStack extends FlowStack<PostbackServiceName> {
   constructor(label: string) {
-    this.id = uniqueId(label);
-    this.prefix = `${this.id}.`;
-    this.platform = new TestPlatform(this.prefix);
+    super(label, POSTBACK_ENTRY);
   }
 
-  async setUp(extraEnv: Record<string, string> = {}): Promise<void> {
-    await this.platform.createTopics();
-    this.databaseUrl = await createDatabase(this.id);
-    this.env = {
-      TOPIC_PREFIX: this.prefix,
-      STATE_NAMESPACE: `${this.id}:`,
-      DATABASE_URL: this.databaseUrl,
-      POSTBACK_DELIVERY_GROUP_ID: `${this.id}-delivery`,
-      POSTBACK_DELIVERY_SESSION_TIMEOUT_MS: "6000",
-      // Short schedule for tests (the default is Svix's, hours long).
-      POSTBACK_DELIVERY_RETRY_DELAYS_MS: "200,400,800,1600",
-      POSTBACK_DELIVERY_REQUEST_TIMEOUT_MS: "3000",
-      OUTBOUND_ALLOW_CIDRS: "127.0.0.1/32",
-      LOG_LEVEL: "warn",
-      ...extraEnv,
-    };
-  }
-
-  async start(...names: PostbackServiceName[]): Promise<void> {
-    for (const name of names) this.services[name] = await ServiceProcess.start(POSTBACK_ENTRY[name], this.env);
-  }
-
-  service(name: PostbackServiceName): ServiceProcess {
-    const s = this.services[name];
-    if (s === undefined) throw new Error(`${name} not started`);
-    return s;
+  override setUp(extraEnv: Record<string, string> = {}): Promise<void> {
+    return super.setUp(
+      {
+        POSTBACK_DELIVERY_GROUP_ID: `${this.id}-delivery`,
+        POSTBACK_DELIVERY_SESSION_TIMEOUT_MS: "6000",
+        // Short schedule for tests (the default is Svix's, hours long).
+        POSTBACK_DELIVERY_RETRY_DELAYS_MS: "200,400,800,1600",
+        POSTBACK_DELIVERY_REQUEST_TIMEOUT_MS: "3000",
+        OUTBOUND_ALLOW_CIDRS: "127.0.0.1/32",
+      },
+      extraEnv,
+    );
   }
 
   gatewayUrl(): string {
-    return `http://127.0.0.1:${this.service("gateway").port}`;
+    return this.urlOf("gateway");
   }
 
   /** POST /postback with a JSON body; the parsed answer. */
@@ -84,8 +57,7 @@ export class PostbacksStack {
   }
 
   get pool(): pg.Pool {
-    this.#pool ??= new pg.Pool({ connectionString: this.databaseUrl, max: 3 });
-    return this.#pool;
+    return this.db();
   }
 
   async rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -116,12 +88,5 @@ export class PostbacksStack {
   async endOffsetsSum(topic: string): Promise<number> {
     const offsets = await this.platform.kafka.partitionOffsets(this.platform.topic(topic));
     return offsets.reduce((n, o) => n + o.high, 0);
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(Object.values(this.services).map((s) => s?.stop()));
-    await this.#pool?.end();
-    await this.platform.close();
-    if (this.databaseUrl !== "") await dropDatabase(this.id);
   }
 }

@@ -102,7 +102,8 @@ describe.skipIf(!enabled)("notifications through a broker restart (TRIBUTARY_CHA
         `phase 1 sent ${first.sent} ok ${first.ok} failed ${JSON.stringify(first.errors)}; ` +
         `phase 2 sent ${second.sent} ok ${second.ok} failed ${second.failed}\n`,
     );
-    expect(first.failed).toBeGreaterThan(0);
+    // A short outage may cost no error at all (the producer retries within its budget, ~40 s);
+    // what must hold is that any error falls inside the outage, and none after recovery.
     for (const f of outcomes.filter((o) => !o.ok)) {
       expect(f.phase).toBe("outage");
       expect(f.atMs).toBeGreaterThanOrEqual(outageFromMs);
