@@ -6,8 +6,8 @@
 // postback-delivery under a fresh topic prefix and database; prints JSON lines.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import pg from "pg";
 import { Agent, request } from "undici";
+import { benchFlowEnv } from "./bench-database.js";
 import { machineInfo } from "./machine.js";
 import { percentile } from "./ping-load.js";
 import { spawnService, stopService } from "./spawn-service.js";
@@ -17,7 +17,6 @@ const DELIVERIES = 5_000 * scale;
 const CONCURRENCY = 32; // OUTBOUND_MAX_PER_HOST of the delivery service and the plain loop's connections
 const RATE_PER_S = Number(process.env.BENCH_RATE ?? 1_000);
 const PACED_S = 10;
-const databaseUrl = process.env.DATABASE_URL ?? "postgres://tributary@127.0.0.1:15432/tributary";
 const id = `benchpb${Date.now().toString(36)}`;
 const print = (result: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(result)}\n`);
 const round = (x: number) => Math.round(x * 10) / 10;
@@ -96,15 +95,9 @@ async function waitFor(done: () => boolean, timeoutMs: number, what: string): Pr
 }
 
 async function main() {
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${id}"`);
-  const dbUrl = new URL(databaseUrl);
-  dbUrl.pathname = `/${id}`;
+  const database = await benchFlowEnv(id);
   const env = {
-    TOPIC_PREFIX: `${id}.`,
-    STATE_NAMESPACE: `${id}:`,
-    DATABASE_URL: dbUrl.toString(),
+    ...database.env,
     POSTBACK_DELIVERY_GROUP_ID: `${id}-delivery`,
     OUTBOUND_ALLOW_CIDRS: "127.0.0.1/32",
     OUTBOUND_MAX_PER_HOST: String(CONCURRENCY),
@@ -169,8 +162,7 @@ async function main() {
   } finally {
     await stopService(gateway.child);
     await stopService(delivery.child);
-    await admin.query(`DROP DATABASE IF EXISTS "${id}" WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
+    await database.drop();
   }
 }
 

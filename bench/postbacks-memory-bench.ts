@@ -8,14 +8,13 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import pg from "pg";
+import { benchFlowEnv } from "./bench-database.js";
 import { machineInfo } from "./machine.js";
 import { spawnService, stopService } from "./spawn-service.js";
 
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 100_000);
 const STEP = 20_000;
 const CAP_PER_PARTITION = Number(process.env.BENCH_CAP ?? 5_000);
-const databaseUrl = process.env.DATABASE_URL ?? "postgres://tributary@127.0.0.1:15432/tributary";
 const id = `benchpbm${Date.now().toString(36)}`;
 const print = (result: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(result)}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,15 +48,9 @@ async function main() {
   });
   await new Promise<void>((r) => partner.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(partner.address() as AddressInfo).port}/p`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${id}"`);
-  const dbUrl = new URL(databaseUrl);
-  dbUrl.pathname = `/${id}`;
+  const database = await benchFlowEnv(id);
   const env = {
-    TOPIC_PREFIX: `${id}.`,
-    STATE_NAMESPACE: `${id}:`,
-    DATABASE_URL: dbUrl.toString(),
+    ...database.env,
     POSTBACK_DELIVERY_GROUP_ID: `${id}-delivery`,
     POSTBACK_DELIVERY_RETRY_DELAYS_MS: "3600000",
     POSTBACK_DELIVERY_MAX_IN_FLIGHT: String(CAP_PER_PARTITION),
@@ -115,8 +108,7 @@ async function main() {
     await stopService(gateway.child);
     await stopService(delivery.child);
     partner.close();
-    await admin.query(`DROP DATABASE IF EXISTS "${id}" WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
+    await database.drop();
   }
 }
 
