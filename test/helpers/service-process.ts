@@ -120,10 +120,16 @@ export class ServiceProcess {
     await this.#exit;
   }
 
+  /** SIGTERM; SIGKILL if the service has not exited after its own grace period (25 s) and some. */
   async stop(): Promise<number | null> {
     if (!this.running) return this.#exit;
     this.#child?.kill("SIGTERM");
-    return this.#exit;
+    const killer = setTimeout(() => this.#child?.kill("SIGKILL"), 35_000);
+    try {
+      return await this.#exit;
+    } finally {
+      clearTimeout(killer);
+    }
   }
 
   exited(): Promise<number | null> {

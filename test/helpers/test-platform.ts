@@ -44,10 +44,29 @@ export class TestPlatform {
     return (await this.producer()).send(topic, this.codec.encode(topic, schema, message, key));
   }
 
+  /**
+   * Deletes the test's topics and closes the clients. Each step is bounded: after a broker
+   * restart (chaos tests) a client may wait on a dead connection, and clean-up must not hang
+   * the suite; topics left behind are harmless (unique prefix).
+   */
   async close(): Promise<void> {
-    await this.#producer?.disconnect();
-    const topics = (await this.kafka.listTopics()).filter((t) => t.startsWith(this.prefix));
-    await this.kafka.deleteTopics(topics).catch(() => undefined);
-    await this.kafka.close();
+    await bounded("producer disconnect", async () => this.#producer?.disconnect());
+    await bounded("topic deletion", async () => {
+      const topics = (await this.kafka.listTopics()).filter((t) => t.startsWith(this.prefix));
+      await this.kafka.deleteTopics(topics);
+    });
+    await bounded("admin close", () => this.kafka.close());
   }
+}
+
+const CLEANUP_STEP_MS = 15_000;
+
+async function bounded(step: string, fn: () => Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), CLEANUP_STEP_MS);
+  });
+  const outcome = await Promise.race([fn().then(() => "done" as const), timeout]).catch(() => "failed" as const);
+  clearTimeout(timer);
+  if (outcome !== "done") process.stderr.write(`test clean-up: ${step} ${outcome}; going on\n`);
 }

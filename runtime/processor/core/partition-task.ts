@@ -88,6 +88,3 @@ export interface PartitionTask<M extends Message, S, C> {
 
 /** Where a partition the store has never seen starts. */
 export type InitialOffset = (partition: number) => Promise<number>;
-
-/** Helper type for factories: any strategy, whatever its state types. */
-export type AnyPartitionTask<M extends Message> = PartitionTask<M, unknown, unknown>;
