@@ -229,10 +229,11 @@ stop_pid() {
   local name=$1 f; f=$(pid_file "$1")
   [ -f "$f" ] || return 0
   local pid; pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid_alive "$pid"; then
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && { log "$name did not stop in 30s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; }
+    # pid_alive, not kill -0: an exited service nobody has reaped yet (zombie) is stopped.
+    for _ in $(seq 1 60); do pid_alive "$pid" || break; sleep 0.5; done
+    pid_alive "$pid" && { log "$name did not stop in 30s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; }
   fi
   rm -f "$f"
 }
