@@ -33,4 +33,16 @@ bench-transactions: bootstrap
 	@bash stack/stack.sh up
 	@source stack/env.sh && node dist/bench/transactions-bench.js
 
-.PHONY: help bootstrap up down status test bench-pings bench-transactions
+# Kafka's ProducerPerformance/ConsumerPerformance, a Kafka Streams EOS-v2 app (bench/reference/, built
+# with Maven on first use) and a bare node:http server, each beside the project's number with the
+# ratio. Java parts are skipped with a message when java/mvn are missing.
+bench-reference: bootstrap
+	@bash stack/stack.sh up
+	@source stack/env.sh && node dist/bench/reference-bench.js
+
+# kafkajs against @platformatic/kafka: produce, consume, transactions, admin (as the adapter uses them).
+bench-kafka-clients: bootstrap
+	@bash stack/stack.sh up
+	@source stack/env.sh && node dist/bench/kafka-clients-bench.js
+
+.PHONY: help bootstrap up down status test bench-pings bench-transactions bench-reference bench-kafka-clients

@@ -21,7 +21,12 @@ export function cliContext(): CliContext {
   const env = new EnvReader();
   const config = readPlatformConfig(env, { serviceName: "tributary-cli", httpPort: 0 });
   const log = createLogger("tributary-cli", process.env.LOG_LEVEL ?? "warn");
-  const kafka = new KafkaAdapter({ brokers: config.kafkaBrokers, clientId: "tributary-cli", logger: log });
+  const kafka = new KafkaAdapter({
+    brokers: config.kafkaBrokers,
+    clientId: "tributary-cli",
+    logger: log,
+    security: config.kafkaSecurity,
+  });
   const registry = new SchemaRegistryClient(config.schemaRegistryUrl);
   const codec = new TopicCodec(
     registry,

@@ -9,25 +9,22 @@ import { replayTarget, replayTargetNames } from "./replay-targets.js";
  * offsets a Postgres switch replaces) is read from the same variable the processor reads,
  * e.g. PINGS_SINK_GROUP_ID, defaulting to the processor name.
  */
-export async function replayCommand(processor: string | undefined, from: string, signal: AbortSignal): Promise<number> {
+export async function replayCommand(processor: string, from: string, signal: AbortSignal): Promise<number> {
   const ctx = cliContext();
   let redis: Redis | undefined;
-  const target =
-    processor === undefined
-      ? undefined
-      : replayTarget(processor, {
-          redis: () => {
-            redis ??= connectRedis(ctx.config.redisUrl);
-            return redis;
-          },
-          liveNamespace: ctx.config.stateNamespace,
-          databaseUrl: ctx.config.databaseUrl,
-          log: ctx.log,
-          groupOf: (name) => ctx.env.string(`${name.toUpperCase().replace(/-/g, "_")}_GROUP_ID`, name),
-        });
+  const target = replayTarget(processor, {
+    redis: () => {
+      redis ??= connectRedis(ctx.config.redisUrl);
+      return redis;
+    },
+    liveNamespace: ctx.config.stateNamespace,
+    databaseUrl: ctx.config.databaseUrl,
+    log: ctx.log,
+    groupOf: (name) => ctx.env.string(`${name.toUpperCase().replace(/-/g, "_")}_GROUP_ID`, name),
+  });
   try {
     if (target === undefined) {
-      throw new Error(`replay needs one of: ${replayTargetNames.join(", ")} (got ${processor ?? "nothing"})`);
+      throw new Error(`replay needs one of: ${replayTargetNames.join(", ")} (got ${processor})`);
     }
     const result = await runReplay({
       target,

@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { type Command, Option } from "commander";
 import {
   formatProgress,
   formatSummary,
@@ -12,67 +12,74 @@ import {
   type TargetName,
 } from "../testkit/load/index.js";
 import { stdout } from "./data-output.js";
+import { asUsage, DEFAULT_URL, httpUrl, integerAtLeast } from "./options.js";
 
-export const SIMULATE_USAGE = `  simulate event|ping|postback|txn|messages --rate N/s --duration 60s [--concurrency C] [--ramp 10s]
-           [--protocol connect|grpc|grpc-web|http] [--seed S] [--timeout 10s] [--json] [--url U]
-           [--postback-url TEMPLATE] [--batch N]     open-loop traffic; progress on stderr, summary on stdout
-`;
+interface SimulateCliOptions {
+  readonly url: string;
+  readonly rate: number;
+  readonly duration: number;
+  readonly ramp: number;
+  readonly concurrency?: number;
+  readonly protocol?: Protocol;
+  readonly seed: number;
+  readonly timeout: number;
+  readonly postbackUrl?: string;
+  readonly batch?: number;
+  readonly json?: boolean;
+  readonly output?: "table" | "json";
+  readonly quiet?: boolean;
+}
 
-/** `simulate <target> ...`: drives a front door, prints progress on stderr and the summary on stdout. */
-export async function simulateCommand(argv: readonly string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv.slice(1),
-    allowPositionals: true,
-    options: {
-      url: { type: "string", default: process.env.TRIBUTARY_URL ?? "http://127.0.0.1:8080" },
-      rate: { type: "string", default: "100/s" },
-      duration: { type: "string", default: "10s" },
-      ramp: { type: "string", default: "0s" },
-      concurrency: { type: "string" },
-      protocol: { type: "string" },
-      seed: { type: "string", default: "1" },
-      timeout: { type: "string", default: "10s" },
-      "postback-url": { type: "string" },
-      batch: { type: "string" },
-      json: { type: "boolean", default: false },
-      quiet: { type: "boolean", short: "q", default: false },
-    },
-  });
-  const [target] = positionals;
-  if (target === undefined || !(TARGETS as readonly string[]).includes(target)) {
-    process.stderr.write(`simulate needs a target: ${TARGETS.join("|")}\n\n${SIMULATE_USAGE}`);
-    return 2;
-  }
-  if (values.protocol !== undefined && !(PROTOCOLS as readonly string[]).includes(values.protocol)) {
-    process.stderr.write(`--protocol must be one of ${PROTOCOLS.join("|")}\n`);
-    return 2;
-  }
-  // Ctrl-C stops sending and still prints the summary of what ran.
-  const stop = new AbortController();
-  process.once("SIGINT", () => stop.abort());
-  process.once("SIGTERM", () => stop.abort());
-  // A carriage return redraws the line on a terminal; a pipe or a log gets one line per second.
-  const end = process.stderr.isTTY ? "\r" : "\n";
-  const report = await simulate(
-    {
-      target: target as TargetName,
-      baseUrl: values.url,
-      ...(values.protocol === undefined ? {} : { protocol: values.protocol as Protocol }),
-      ratePerS: parseRatePerS(values.rate),
-      durationMs: parseDurationMs(values.duration, "duration"),
-      rampMs: parseDurationMs(values.ramp, "ramp"),
-      ...(values.concurrency === undefined ? {} : { concurrency: Number(values.concurrency) }),
-      seed: Number(values.seed),
-      timeoutMs: parseDurationMs(values.timeout, "timeout"),
-      ...(values["postback-url"] === undefined ? {} : { postbackUrl: values["postback-url"] }),
-      ...(values.batch === undefined ? {} : { messagesPerBatch: Number(values.batch) }),
-    },
-    {
-      signal: stop.signal,
-      ...(values.quiet ? {} : { onProgress: (p) => process.stderr.write(`${formatProgress(p)}${end}`) }),
-    },
-  );
-  if (!values.quiet && end === "\r") process.stderr.write("\n");
-  await stdout.write(values.json ? reportJson(report) : formatSummary(report));
-  return report.sent > 0 && report.ok === 0 ? 1 : 0;
+const duration = (field: string) => asUsage((text: string) => parseDurationMs(text, field));
+
+/** `simulate <target>`: drives a front door open-loop; progress on stderr, the summary on stdout. */
+export function registerSimulateCommand(program: Command): Command {
+  return program
+    .command("simulate")
+    .description("open-loop traffic against a front door; progress on stderr, summary on stdout")
+    .addArgument(program.createArgument("<target>", "what to drive").choices(TARGETS))
+    .option("--rate <rate>", "operations per second, e.g. 2000/s or 120/m", asUsage(parseRatePerS), 100)
+    .option("--duration <duration>", "how long to send, e.g. 60s, 2m", duration("duration"), 10_000)
+    .option("--ramp <duration>", "linear ramp up to --rate", duration("ramp"), 0)
+    .option("--concurrency <n>", "calls in flight at most (default: from the rate)", integerAtLeast(1))
+    .addOption(new Option("--protocol <protocol>", "wire protocol (default: per target)").choices(PROTOCOLS))
+    .option("--seed <n>", "seed for generated payloads", integerAtLeast(0), 1)
+    .option("--timeout <duration>", "per-call timeout", duration("timeout"), 10_000)
+    .option("--postback-url <template>", "endpoint template for the postback target")
+    .option("--batch <n>", "messages per batch (messages target)", integerAtLeast(1))
+    .addOption(new Option("-o, --output <format>", "summary format").choices(["table", "json"]).default("table"))
+    .option("--json", "same as --output json")
+    .option("-q, --quiet", "no progress lines")
+    .option("--url <url>", "gateway base URL", httpUrl, DEFAULT_URL)
+    .action(async (target: TargetName, o: SimulateCliOptions) => {
+      // Ctrl-C stops sending and still prints the summary of what ran.
+      const stop = new AbortController();
+      process.once("SIGINT", () => stop.abort());
+      process.once("SIGTERM", () => stop.abort());
+      // A carriage return redraws the line on a terminal; a pipe or a log gets one line per second.
+      const end = process.stderr.isTTY ? "\r" : "\n";
+      const report = await simulate(
+        {
+          target,
+          baseUrl: o.url,
+          ...(o.protocol === undefined ? {} : { protocol: o.protocol }),
+          ratePerS: o.rate,
+          durationMs: o.duration,
+          rampMs: o.ramp,
+          ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
+          seed: o.seed,
+          timeoutMs: o.timeout,
+          ...(o.postbackUrl === undefined ? {} : { postbackUrl: o.postbackUrl }),
+          ...(o.batch === undefined ? {} : { messagesPerBatch: o.batch }),
+        },
+        {
+          signal: stop.signal,
+          ...(o.quiet === true ? {} : { onProgress: (p) => process.stderr.write(`${formatProgress(p)}${end}`) }),
+        },
+      );
+      if (o.quiet !== true && end === "\r") process.stderr.write("\n");
+      const json = o.json === true || o.output === "json";
+      await stdout.write(json ? reportJson(report) : formatSummary(report));
+      if (report.sent > 0 && report.ok === 0) process.exitCode = 1;
+    });
 }

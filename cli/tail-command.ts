@@ -7,6 +7,7 @@ import { errorMessage } from "../runtime/errors.js";
 import type { BatchControl, ConsumedRecord } from "../runtime/kafka/kafka-adapter.js";
 import type { CliContext } from "./cli-context.js";
 import { stdout } from "./data-output.js";
+import type { OutputFormat } from "./output-format.js";
 
 /** Below the consumer's session timeout (kafkajs default 30 s) with room for a missed beat. */
 const HEARTBEAT_WHILE_BLOCKED_MS = 3_000;
@@ -17,6 +18,8 @@ export interface TailOptions {
   readonly from: string;
   readonly follow: boolean;
   readonly limit: number;
+  /** json: one JSON document per record (JSON lines); table: one tab-separated line per record. */
+  readonly output: OutputFormat;
 }
 
 /**
@@ -68,7 +71,7 @@ export async function tail(ctx: CliContext, options: TailOptions, signal: AbortS
             if (record.offset < from) continue;
             if (!options.follow && record.offset >= (remaining.get(batch.partition) ?? 0)) break;
             if (controller.signal.aborted) break;
-            await stdout.write(`${JSON.stringify(await recordLine(ctx, spec, record))}\n`);
+            await stdout.write(formatRecord(options.output, await recordLine(ctx, spec, record)));
             printed += 1;
             positions.set(record.partition, record.offset + 1);
             if (printed >= options.limit) break;
@@ -90,8 +93,26 @@ export async function tail(ctx: CliContext, options: TailOptions, signal: AbortS
   return printed;
 }
 
+interface PrintedRecord {
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: string;
+  readonly key: unknown;
+  readonly headers: unknown;
+  readonly value: unknown;
+}
+
+/**
+ * Streaming output cannot align columns (the widths are not known up front), so `table` is one
+ * tab-separated line per record: partition:offset, timestamp, key, value as compact JSON.
+ */
+export function formatRecord(output: OutputFormat, r: PrintedRecord): string {
+  if (output === "json") return `${JSON.stringify(r)}\n`;
+  return `${r.partition}:${r.offset}\t${r.timestamp}\t${typeof r.key === "string" ? r.key : JSON.stringify(r.key ?? null)}\t${JSON.stringify(r.value)}\n`;
+}
+
 /** One record as printed: {partition, offset, timestamp, key, headers, value}. */
-async function recordLine(ctx: CliContext, spec: TopicSpec, record: ConsumedRecord): Promise<object> {
+async function recordLine(ctx: CliContext, spec: TopicSpec, record: ConsumedRecord): Promise<PrintedRecord> {
   let value: unknown;
   try {
     if (spec.message === null) value = { base64: record.value?.toString("base64") ?? null };

@@ -1,83 +1,106 @@
-import { parseArgs } from "node:util";
 import { toJson } from "@bufbuild/protobuf";
+import { type Command, Option } from "commander";
 import {
   ListPendingResponseSchema,
   StartResponseSchema,
   StopResponseSchema,
 } from "../gen/transactions/v1/transaction_service_pb.js";
 import { runMockClient, transactionClient } from "../testkit/index.js";
+import { anyInteger, DEFAULT_URL, httpUrl, integerAtLeast } from "./options.js";
+import { formatAnswer, type OutputFormat, outputOption } from "./output-format.js";
 
-export const TXN_USAGE = `  txn start --client C --id X --callback URL [--type T] [--payload JSON] [--timeout-seconds N]
-  txn stop --id X
-  txn pending --client C          TransactionService/ListPending
-  mock-client [--timeout-seconds 30] [--pairs 1000] [--callback webhook|connect]   the seed's scenario
-`;
+const urlArgs = ["--url <url>", "gateway base URL", httpUrl, DEFAULT_URL] as const;
 
-/** `txn start|stop|pending` and `mock-client`; both take --url (default http://127.0.0.1:8080). */
-export async function txnCommand(argv: readonly string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      url: { type: "string", default: process.env.TRIBUTARY_URL ?? "http://127.0.0.1:8080" },
-      client: { type: "string", default: "mock-client" },
-      id: { type: "string" },
-      type: { type: "string", default: "" },
-      callback: { type: "string" },
-      payload: { type: "string" },
-      "timeout-seconds": { type: "string", default: "30" },
-      pairs: { type: "string", default: "1000" },
-      concurrency: { type: "string", default: "32" },
-      "grace-ms": { type: "string", default: "3000" },
-    },
-  });
-  const [command, sub] = positionals;
-  const client = transactionClient(values.url);
-  const print = (json: unknown) => process.stdout.write(`${JSON.stringify(json)}\n`);
-  if (command === "mock-client") {
-    const callback = values.callback ?? "webhook";
-    if (callback !== "webhook" && callback !== "connect") throw new Error("--callback must be webhook or connect");
-    const result = await runMockClient({
-      baseUrl: values.url,
-      clientId: values.client,
-      timeoutSeconds: positiveInt(values["timeout-seconds"], "--timeout-seconds"),
-      pairs: positiveInt(values.pairs, "--pairs", 0),
-      concurrency: positiveInt(values.concurrency, "--concurrency"),
-      callbackProtocol: callback,
-      graceMs: positiveInt(values["grace-ms"], "--grace-ms", 0),
-      log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+/** `txn start|stop|pending` (TransactionService) and `mock-client` (the seed's scenario). */
+export function registerTxnCommands(program: Command): void {
+  const txn = program.command("txn").description("TransactionService: start, stop, list pending");
+  txn
+    .command("start")
+    .description("TransactionService/Start")
+    .option("--client <id>", "client id", "mock-client")
+    .requiredOption("--id <id>", "transaction id")
+    .requiredOption("--callback <url>", "callback target (URL) for the timeout")
+    .option("--type <type>", "transaction type", "")
+    .option("--payload <json>", "payload, as JSON text")
+    .option("--timeout-seconds <n>", "seconds until the timeout fires", anyInteger, 30)
+    .option(...urlArgs)
+    .addOption(outputOption("json"))
+    .action(
+      async (o: {
+        client: string;
+        id: string;
+        callback: string;
+        type: string;
+        payload?: string;
+        timeoutSeconds: number;
+        url: string;
+        output: OutputFormat;
+      }) => {
+        const response = await transactionClient(o.url).start({
+          clientId: o.client,
+          transactionType: o.type,
+          transactionId: o.id,
+          callbackTarget: o.callback,
+          timeoutSeconds: o.timeoutSeconds,
+          payload: o.payload === undefined ? { case: undefined } : { case: "payloadJson", value: o.payload },
+        });
+        process.stdout.write(formatAnswer(o.output, toJson(StartResponseSchema, response)));
+      },
+    );
+  txn
+    .command("stop")
+    .description("TransactionService/Stop")
+    .requiredOption("--id <id>", "transaction id")
+    .option(...urlArgs)
+    .addOption(outputOption("json"))
+    .action(async (o: { id: string; url: string; output: OutputFormat }) => {
+      const response = await transactionClient(o.url).stop({ transactionId: o.id });
+      process.stdout.write(formatAnswer(o.output, toJson(StopResponseSchema, response)));
     });
-    print(result);
-    return result.ok ? 0 : 1;
-  }
-  switch (sub) {
-    case "start": {
-      const response = await client.start({
-        clientId: values.client,
-        transactionType: values.type,
-        transactionId: values.id ?? "",
-        callbackTarget: values.callback ?? "",
-        timeoutSeconds: positiveInt(values["timeout-seconds"], "--timeout-seconds", Number.MIN_SAFE_INTEGER),
-        payload: values.payload === undefined ? { case: undefined } : { case: "payloadJson", value: values.payload },
-      });
-      print(toJson(StartResponseSchema, response));
-      return 0;
-    }
-    case "stop":
-      print(toJson(StopResponseSchema, await client.stop({ transactionId: values.id ?? "" })));
-      return 0;
-    case "pending":
-      print(toJson(ListPendingResponseSchema, await client.listPending({ clientId: values.client })));
-      return 0;
-    default:
-      process.stderr.write(`txn needs start, stop or pending\n${TXN_USAGE}`);
-      return 2;
-  }
-}
-
-/** Parses an integer flag; the gateway does the real validation of values sent to it. */
-function positiveInt(value: string, flag: string, min = 1): number {
-  if (!/^-?\d+$/.test(value) || Number(value) < min)
-    throw new Error(`${flag} must be an integer >= ${min}, got "${value}"`);
-  return Number(value);
+  txn
+    .command("pending")
+    .description("TransactionService/ListPending")
+    .option("--client <id>", "client id", "mock-client")
+    .option(...urlArgs)
+    .addOption(outputOption("json"))
+    .action(async (o: { client: string; url: string; output: OutputFormat }) => {
+      const response = await transactionClient(o.url).listPending({ clientId: o.client });
+      process.stdout.write(formatAnswer(o.output, toJson(ListPendingResponseSchema, response)));
+    });
+  program
+    .command("mock-client")
+    .description("the seed's scenario end to end (own callback receiver); log on stderr, result on stdout")
+    .option("--client <id>", "client id", "mock-client")
+    .option("--timeout-seconds <n>", "transaction timeout", integerAtLeast(1), 30)
+    .option("--pairs <n>", "start/stop pairs", integerAtLeast(0), 1000)
+    .option("--concurrency <n>", "calls in flight", integerAtLeast(1), 32)
+    .option("--grace-ms <ms>", "wait for late callbacks", integerAtLeast(0), 3000)
+    .addOption(
+      new Option("--callback <protocol>", "callback protocol").choices(["webhook", "connect"]).default("webhook"),
+    )
+    .option(...urlArgs)
+    .action(
+      async (o: {
+        client: string;
+        timeoutSeconds: number;
+        pairs: number;
+        concurrency: number;
+        graceMs: number;
+        callback: "webhook" | "connect";
+        url: string;
+      }) => {
+        const result = await runMockClient({
+          baseUrl: o.url,
+          clientId: o.client,
+          timeoutSeconds: o.timeoutSeconds,
+          pairs: o.pairs,
+          concurrency: o.concurrency,
+          callbackProtocol: o.callback,
+          graceMs: o.graceMs,
+          log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+        });
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+        if (!result.ok) process.exitCode = 1;
+      },
+    );
 }

@@ -5,8 +5,12 @@ export type TributaryErrorCode =
   | "decode_failed"
   | "schema_registry"
   | "unavailable"
+  | "deadline_exceeded"
+  | "resource_exhausted"
   | "offset_conflict"
   | "not_found"
+  | "unauthenticated"
+  | "permission_denied"
   | "internal";
 
 export interface TributaryErrorOptions {
@@ -14,6 +18,8 @@ export interface TributaryErrorOptions {
   readonly canRetry?: boolean;
   /** Field or variable the error is about, so callers can name it. */
   readonly field?: string;
+  /** resource_exhausted: how long the caller should wait before trying again (Retry-After). */
+  readonly retryAfterMs?: number;
   readonly cause?: unknown;
 }
 
@@ -21,6 +27,7 @@ export class TributaryError extends Error {
   readonly code: TributaryErrorCode;
   readonly canRetry: boolean;
   readonly field: string | undefined;
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: TributaryErrorCode, message: string, options: TributaryErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -28,6 +35,7 @@ export class TributaryError extends Error {
     this.code = code;
     this.canRetry = options.canRetry ?? false;
     this.field = options.field;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

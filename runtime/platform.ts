@@ -1,3 +1,4 @@
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { Registry } from "prom-client";
 import { type TopicName, topicCatalog, topicSpec } from "./catalog/catalog.js";
 import { physicalTopic } from "./catalog/topic-names.js";
@@ -8,6 +9,9 @@ import { KafkaAdapter, type TopicDeclaration } from "./kafka/kafka-adapter.js";
 import { installShutdown, type Shutdown } from "./lifecycle/shutdown.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { createMetricsRegistry } from "./observability/metrics.js";
+import type { ComponentCheck } from "./observability/readiness.js";
+import { startTracing, type Tracing } from "./observability/tracing.js";
+import { readTracingConfig } from "./observability/tracing-config.js";
 import { SchemaRegistryClient } from "./serde/schema-registry-client.js";
 import { TopicCodec } from "./serde/topic-codec.js";
 
@@ -21,6 +25,13 @@ export interface Platform {
   readonly registry: SchemaRegistryClient;
   readonly codec: TopicCodec;
   readonly shutdown: Shutdown;
+  /** OpenTelemetry spans (off unless OTEL_TRACES_EXPORTER is set; see README "Tracing"). */
+  readonly tracing: Tracing;
+  /**
+   * Dependencies /readyz reports, by name (`postgres`, `redis`): usePostgres and useRedis add
+   * theirs; the broker is always checked.
+   */
+  readonly readiness: Map<string, ComponentCheck>;
   /** Physical name (with TOPIC_PREFIX) of a catalog topic (a misspelled name does not compile). */
   topic(name: TopicName): string;
 }
@@ -42,12 +53,26 @@ export async function startPlatform(options: {
   defaultHttpPort: number;
   topics: readonly TopicName[];
   env?: Readonly<Record<string, string | undefined>>;
+  /** Overrides the configured span exporter (tests pass an InMemorySpanExporter). */
+  spanExporter?: SpanExporter;
 }): Promise<Platform> {
   const env = new EnvReader(options.env ?? process.env);
   const config = readPlatformConfig(env, { serviceName: options.serviceName, httpPort: options.defaultHttpPort });
   const log = createLogger(config.serviceName, config.logLevel);
   const shutdown = installShutdown(log);
-  const kafka = new KafkaAdapter({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: log });
+  const tracing = startTracing(
+    readTracingConfig(env, config.serviceName),
+    options.spanExporter === undefined ? {} : { exporter: options.spanExporter },
+  );
+  // Registered first so it runs last: the Kafka and delivery spans of the drain are exported too.
+  shutdown.onShutdown("tracing", () => tracing.shutdown());
+  const kafka = new KafkaAdapter({
+    brokers: config.kafkaBrokers,
+    clientId: config.kafkaClientId,
+    logger: log,
+    consumerStallMs: config.kafkaConsumerStallMs,
+    security: config.kafkaSecurity,
+  });
   shutdown.onShutdown("kafka-admin", () => kafka.close());
   const registry = new SchemaRegistryClient(config.schemaRegistryUrl);
   const codec = new TopicCodec(
@@ -71,6 +96,8 @@ export async function startPlatform(options: {
     registry,
     codec,
     shutdown,
+    tracing,
+    readiness: new Map(),
     topic: (name) => physicalTopic(config.topicPrefix, topicSpec(name).name),
   };
 }

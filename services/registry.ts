@@ -26,6 +26,7 @@ export const serviceRegistry = [
     dir: "sinks/messages",
     role: "sink",
     config: messagesSink,
+    kafka: { reads: ["messages"], writes: ["messages"], group: messagesSink.SERVICE_NAME },
     replay: (ctx) =>
       messagesReplayTarget({
         databaseUrl: ctx.databaseUrl,
@@ -50,12 +51,25 @@ export const serviceRegistry = [
     dir: "producers/gateway",
     role: "producer",
     config: gateway,
+    kafka: {
+      reads: [],
+      writes: ["pings", "transactions", "notifications", "messages", "postbacks"],
+      // GetBatch waits until messages-sink has committed past the produced offsets.
+      describesGroups: [messagesSink.SERVICE_NAME],
+    },
     deploy: {
       summary: [
         "The gateway: Connect, gRPC and gRPC-Web on one port (8080), writing accepted calls to Kafka.",
         "PingCount reads Dragonfly and falls back to Postgres. skaffold port-forwards it to localhost:8080.",
       ],
-      settings: { PING_MAX_FUTURE_MS: "86400000", PING_COUNT_MAX_MINUTES: "44640", REDIS_COMMAND_TIMEOUT_MS: "300" },
+      settings: {
+        PING_MAX_FUTURE_MS: "86400000",
+        PING_COUNT_MAX_MINUTES: "44640",
+        REDIS_COMMAND_TIMEOUT_MS: "300",
+        // Every door asks for an API key on Kubernetes (the local stack defaults to off).
+        AUTH_MODE: "required",
+        AUTH_KEY_CACHE_TTL_MS: "5000",
+      },
       replicas: 2,
       preStopSleepSeconds: 5,
     },
@@ -64,6 +78,7 @@ export const serviceRegistry = [
     dir: "processors/ping-counter",
     role: "processor",
     config: pingCounter,
+    kafka: { reads: ["pings"], writes: [], group: pingCounter.SERVICE_NAME },
     replay: (ctx) => pingCounterReplayTarget({ redis: ctx.redis(), liveNamespace: ctx.liveNamespace }),
     deploy: {
       summary: [
@@ -78,6 +93,7 @@ export const serviceRegistry = [
     dir: "sinks/pings",
     role: "sink",
     config: pingsSink,
+    kafka: { reads: ["pings"], writes: [], group: pingsSink.SERVICE_NAME },
     replay: (ctx) =>
       pingsSinkReplayTarget({
         databaseUrl: ctx.databaseUrl,
@@ -94,6 +110,7 @@ export const serviceRegistry = [
     dir: "processors/transaction-timer",
     role: "processor",
     config: transactionTimer,
+    kafka: { reads: ["transactions"], writes: ["transactions.timeouts"], group: transactionTimer.SERVICE_NAME },
     deploy: {
       summary: [
         "The transaction timer: transactions -> pending timers in Dragonfly (offsets and watermarks",
@@ -112,6 +129,7 @@ export const serviceRegistry = [
     dir: "processors/callback-dispatcher",
     role: "processor",
     config: callbackDispatcher,
+    kafka: { reads: ["transactions.timeouts"], writes: [], group: callbackDispatcher.SERVICE_NAME },
     deploy: {
       summary: [
         "The callback dispatcher: transactions.timeouts -> webhook or Connect CallbackService calls with",
@@ -130,6 +148,7 @@ export const serviceRegistry = [
     dir: "sinks/transactions",
     role: "sink",
     config: transactionsSink,
+    kafka: { reads: ["transactions"], writes: [], group: transactionsSink.SERVICE_NAME },
     deploy: {
       summary: [
         "The transactions sink: transactions -> Postgres (starts, stops, outcomes), offsets in the same",
@@ -143,6 +162,7 @@ export const serviceRegistry = [
     dir: "processors/notification-logger",
     role: "processor",
     config: notificationLogger,
+    kafka: { reads: ["notifications"], writes: [], group: notificationLogger.SERVICE_NAME },
     replay: (ctx) =>
       notificationLoggerReplayTarget({
         databaseUrl: ctx.databaseUrl,
@@ -162,6 +182,7 @@ export const serviceRegistry = [
     dir: "processors/postback-delivery",
     role: "processor",
     config: postbackDelivery,
+    kafka: { reads: ["postbacks"], writes: [], group: postbackDelivery.SERVICE_NAME },
     deploy: {
       summary: [
         "The postback delivery: postbacks -> HTTP calls to third parties through the outbound guard, with",

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import type { DataTopicName } from "../runtime/catalog/catalog.js";
 import type { Logger } from "../runtime/observability/logger.js";
 import type { AnyReplayTarget } from "../runtime/replay/replay-target.js";
 
@@ -47,6 +48,24 @@ export interface DeploySettings {
   readonly preStopSleepSeconds?: number;
 }
 
+/**
+ * What a service does on Kafka: its KafkaUser's ACLs (k8s/kafka/users.yaml) are generated from
+ * this and nothing else, and test/k8s/kafka-access.test.ts checks it against the service's
+ * main.ts. Topic names are catalog names (TOPIC_PREFIX is added by the generator's caller).
+ */
+export interface KafkaAccess {
+  /** Topics consumed (Read, Describe); each one's dead-letter topic is written (Write, Describe). */
+  readonly reads: readonly DataTopicName[];
+  /** Topics produced to (Write, Describe), idempotently (acks=all). */
+  readonly writes: readonly DataTopicName[];
+  /** Consumer group id (the `<PREFIX>_GROUP_ID` default); required when `reads` is not empty. */
+  readonly group?: string;
+  /** Other services' groups whose committed offsets the service reads (Describe). */
+  readonly describesGroups?: readonly string[];
+  /** Transactional ids (prefixes) of transactional producers (Write, Describe). None yet. */
+  readonly transactionalIds?: readonly string[];
+}
+
 /** One service, declared once: the stack, k8s manifests, the CLI's replay and tests read this. */
 export interface ServiceEntry<N extends string = string> {
   readonly name: N;
@@ -54,6 +73,7 @@ export interface ServiceEntry<N extends string = string> {
   readonly dir: string;
   readonly role: ServiceRole;
   readonly config: ServiceConfigModule;
+  readonly kafka: KafkaAccess;
   readonly probes: Probes;
   /** Set when `tributary replay <name>` can rebuild the service's state. */
   readonly replay?: (ctx: ReplayContext) => AnyReplayTarget;

@@ -4,6 +4,8 @@ import { topicCatalog } from "../../runtime/catalog/catalog.js";
 import { serviceRegistry } from "../../services/registry.js";
 import { renderStackTable } from "../../services/stack-table.js";
 import { renderKafkaTopics } from "./kafka-topics.js";
+import { renderKafkaUsers } from "./kafka-users.js";
+import { renderNetworkPolicies } from "./network-policies.js";
 import { renderServiceManifest, renderServicePodMonitors, renderServicesKustomization } from "./service-manifests.js";
 
 /** A file written by the generator: path relative to the repository root, and its full text. */
@@ -19,6 +21,8 @@ const HAND_WRITTEN_SERVICE_FILES = new Set(["platform-config.yaml"]);
 export function generatedFiles(): GeneratedFile[] {
   return [
     { path: "k8s/kafka/topics.yaml", text: renderKafkaTopics(topicCatalog) },
+    { path: "k8s/kafka/users.yaml", text: renderKafkaUsers(serviceRegistry) },
+    { path: "k8s/network/policies.yaml", text: renderNetworkPolicies(serviceRegistry) },
     ...serviceRegistry.map((s) => ({ path: `k8s/services/${s.name}.yaml`, text: renderServiceManifest(s) })),
     { path: "k8s/services/kustomization.yaml", text: renderServicesKustomization(serviceRegistry) },
     { path: "k8s/monitoring/service-pod-monitors.yaml", text: renderServicePodMonitors(serviceRegistry) },

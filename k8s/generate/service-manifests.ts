@@ -1,5 +1,6 @@
 import { Document, isMap, isPair, isScalar } from "yaml";
 import { entryPointOf, type ServiceEntry } from "../../services/service-entry.js";
+import { KAFKA_CLUSTER_CA_SECRET, kafkaUserSecretName } from "./kafka-users.js";
 import { placementOf } from "./placement.js";
 import { METRICS_PORT_VARIABLE, metricsPortOf, podMonitor } from "./service-metrics.js";
 
@@ -15,8 +16,17 @@ export const SERVICE_IMAGE_TAG = "0.1.0";
 export const TERMINATION_GRACE_SECONDS = 45;
 /** The ConfigMap of settings every service shares (k8s/services/platform-config.yaml). */
 export const PLATFORM_CONFIG_MAP = "tributary-platform";
-/** CloudNativePG's app Secret for database `tributary`: DATABASE_URL is its key `uri`. */
-export const DATABASE_SECRET = "tributary-pg-app";
+/**
+ * The service's own Postgres role (CloudNativePG managed role, k8s/postgres/postgres.yaml): a
+ * Secret made by k8s/scripts/prerequisites.sh with username, password and `uri` (DATABASE_URL).
+ */
+export function databaseSecretOf(service: ServiceEntry): string {
+  return `tributary-pg-${service.name}`;
+}
+/** Dragonfly's password Secret (prerequisites.sh): `password` for Dragonfly, `url` for REDIS_URL. */
+export const DRAGONFLY_SECRET = "tributary-dragonfly";
+/** Where the Kafka cluster CA certificate is mounted (KAFKA_TLS_CA_FILE). */
+export const KAFKA_CA_DIR = "/var/run/secrets/tributary/kafka-ca";
 
 export function serviceManifestHeader(): string {
   return [
@@ -44,6 +54,13 @@ function configMap(service: ServiceEntry): object {
   };
 }
 
+/** Kubernetes requires API keys on the gateway (AUTH_MODE=required) unless its config says otherwise. */
+function authModeEnv(service: ServiceEntry): { name: string; value: string }[] {
+  const readsAuthMode = service.config.ENV_VARS.includes("AUTH_MODE");
+  const setInSettings = "AUTH_MODE" in service.deploy.settings;
+  return readsAuthMode && !setInSettings ? [{ name: "AUTH_MODE", value: "required" }] : [];
+}
+
 function httpProbe(path: string, periodSeconds: number, failureThreshold: number): object {
   return { httpGet: { path, port: "http" }, periodSeconds, failureThreshold };
 }
@@ -66,7 +83,16 @@ function deployment(service: ServiceEntry): object {
     env: [
       { name: "HTTP_PORT", value: String(port) },
       ...(metricsPort === undefined ? [] : [{ name: METRICS_PORT_VARIABLE, value: String(metricsPort) }]),
-      { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: DATABASE_SECRET, key: "uri" } } },
+      { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: databaseSecretOf(service), key: "uri" } } },
+      { name: "REDIS_URL", valueFrom: { secretKeyRef: { name: DRAGONFLY_SECRET, key: "url" } } },
+      // SCRAM-SHA-512 over TLS as the service's own KafkaUser (k8s/kafka/users.yaml).
+      { name: "KAFKA_SASL_USERNAME", value: kafkaUserSecretName(service) },
+      {
+        name: "KAFKA_SASL_PASSWORD",
+        valueFrom: { secretKeyRef: { name: kafkaUserSecretName(service), key: "password" } },
+      },
+      { name: "KAFKA_TLS_CA_FILE", value: `${KAFKA_CA_DIR}/ca.crt` },
+      ...authModeEnv(service),
     ],
     ...(preStopSleepSeconds === undefined
       ? {}
@@ -76,7 +102,10 @@ function deployment(service: ServiceEntry): object {
     livenessProbe: httpProbe(service.probes.livenessPath, 10, 3),
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+    volumeMounts: [
+      { name: "tmp", mountPath: "/tmp" },
+      { name: "kafka-ca", mountPath: KAFKA_CA_DIR, readOnly: true },
+    ],
   };
   return {
     apiVersion: "apps/v1",
@@ -106,7 +135,13 @@ function deployment(service: ServiceEntry): object {
           },
           ...placementOf(service.name),
           containers: [container],
-          volumes: [{ name: "tmp", emptyDir: {} }],
+          volumes: [
+            { name: "tmp", emptyDir: {} },
+            {
+              name: "kafka-ca",
+              secret: { secretName: KAFKA_CLUSTER_CA_SECRET, items: [{ key: "ca.crt", path: "ca.crt" }] },
+            },
+          ],
         },
       },
     },

@@ -6,6 +6,7 @@ import { renderServiceManifest, renderServicePodMonitors } from "./service-manif
 const withMetricsPort = defineService({
   dir: "producers/example",
   role: "producer",
+  kafka: { reads: [], writes: ["pings"] },
   config: { SERVICE_NAME: "example", DEFAULT_HTTP_PORT: 8090, ENV_VARS: ["HTTP_PORT", "METRICS_PORT"] },
   deploy: { summary: ["An example."], settings: {}, replicas: 2 },
 });

@@ -18,7 +18,7 @@ RAW=https://raw.githubusercontent.com
 
 # Every CRD a resource in k8s/ (not k8s/monitoring) needs.
 CRDS=(
-  kafkas.kafka.strimzi.io kafkanodepools.kafka.strimzi.io kafkatopics.kafka.strimzi.io
+  kafkas.kafka.strimzi.io kafkanodepools.kafka.strimzi.io kafkatopics.kafka.strimzi.io kafkausers.kafka.strimzi.io
   clusters.postgresql.cnpg.io databases.postgresql.cnpg.io scheduledbackups.postgresql.cnpg.io
   objectstores.barmancloud.cnpg.io dragonflies.dragonflydb.io
 )

@@ -15,6 +15,25 @@ if ! exists tributary-pg-apicurio; then
   kubectl -n "$ns" label secret tributary-pg-apicurio cnpg.io/reload=true
 fi
 
+# One Postgres role per service (CloudNativePG managed roles in k8s/postgres/postgres.yaml). `uri`
+# is the service's DATABASE_URL: the session switches to the owner role tributary at login.
+for service in $(cut -f1 "$(dirname "$0")/../../stack/services.tsv" | grep -v '^#'); do
+  secret="tributary-pg-$service"
+  exists "$secret" && continue
+  password="$(openssl rand -hex 24)"
+  kubectl -n "$ns" create secret generic "$secret" --type=kubernetes.io/basic-auth \
+    --from-literal=username="$service" --from-literal=password="$password" \
+    --from-literal=uri="postgresql://$service:$password@tributary-pg-rw:5432/tributary?options=-c%20role%3Dtributary"
+  kubectl -n "$ns" label secret "$secret" cnpg.io/reload=true
+done
+
+# Dragonfly's requirepass, and the services' REDIS_URL with it.
+if ! exists tributary-dragonfly; then
+  password="$(openssl rand -hex 24)"
+  kubectl -n "$ns" create secret generic tributary-dragonfly \
+    --from-literal=password="$password" --from-literal=url="redis://:$password@dragonfly:6379"
+fi
+
 if ! exists tributary-backup-s3; then
   : "${BACKUP_S3_ACCESS_KEY_ID:?set BACKUP_S3_ACCESS_KEY_ID (object store for Postgres backups)}"
   : "${BACKUP_S3_SECRET_ACCESS_KEY:?set BACKUP_S3_SECRET_ACCESS_KEY}"
@@ -22,4 +41,4 @@ if ! exists tributary-backup-s3; then
     --from-literal=ACCESS_KEY_ID="$BACKUP_S3_ACCESS_KEY_ID" \
     --from-literal=ACCESS_SECRET_KEY="$BACKUP_S3_SECRET_ACCESS_KEY"
 fi
-kubectl -n "$ns" get secrets tributary-pg-apicurio tributary-backup-s3
+kubectl -n "$ns" get secrets -l "!strimzi.io/cluster"

@@ -5,6 +5,7 @@ import { errorMessage, TributaryError } from "../../runtime/errors.js";
 import { OutboundClient } from "../../runtime/outbound/outbound-client.js";
 import { hostGateOptions, type OutboundConfig, outboundPolicy } from "../../runtime/outbound/outbound-config.js";
 import type { DeliveryHandler } from "../../runtime/processor/delivery.js";
+import { outboundTraceHeaders } from "../../runtime/processor/delivery-span.js";
 import { parseCallbackTarget } from "./callback-target.js";
 import { ConnectCallbacks } from "./connect-call.js";
 import { postWebhook } from "./webhook-call.js";
@@ -41,7 +42,8 @@ export function callbackHandler(options: {
     topic: "transactions.timeouts",
     message: TransactionTimedOutSchema,
     keyOf: ({ message }) => message.idempotencyKey,
-    async attempt({ message }, key, attempt, signal) {
+    async attempt(decoded, key, attempt, signal) {
+      const { message } = decoded;
       let target: ReturnType<typeof parseCallbackTarget>;
       try {
         target = parseCallbackTarget(message.started?.callbackTarget ?? "", "started.callback_target", policy);
@@ -49,7 +51,11 @@ export function callbackHandler(options: {
         const field = err instanceof TributaryError && err.field !== undefined ? `${err.field}: ` : "";
         return { delivered: false, retryable: false, status: "invalid target", error: `${field}${errorMessage(err)}` };
       }
-      const headers = { [IDEMPOTENCY_KEY_HEADER]: key, "X-Tributary-Attempt": String(attempt) };
+      const headers = {
+        [IDEMPOTENCY_KEY_HEADER]: key,
+        "X-Tributary-Attempt": String(attempt),
+        ...outboundTraceHeaders(decoded),
+      };
       if (target.kind === "connect") {
         return connect.onTimeout(target.baseUrl, message, headers, options.requestTimeoutMs, signal);
       }

@@ -6,6 +6,7 @@ import { OutboundClient, type OutboundClientOptions } from "../../runtime/outbou
 import { hostGateOptions, type OutboundConfig, outboundPolicy } from "../../runtime/outbound/outbound-config.js";
 import { OutboundError } from "../../runtime/outbound/outbound-error.js";
 import type { AttemptOutcome, DeliveryHandler } from "../../runtime/processor/delivery.js";
+import { outboundTraceHeaders } from "../../runtime/processor/delivery-span.js";
 import { retryAfterMs } from "./retry-after.js";
 import { type SigningKey, webhookSignature } from "./webhook-signature.js";
 
@@ -74,7 +75,8 @@ export function postbackHandler(o: PostbackHandlerOptions): DeliveryHandler<Post
       const redrive = record.headers[REDRIVE_HEADER];
       return redrive === undefined ? message.deliveryId : `${message.deliveryId}~${redrive}`;
     },
-    async attempt({ message }, _key, attempt, signal) {
+    async attempt(decoded, _key, attempt, signal) {
+      const { message } = decoded;
       const startedAtMs = now();
       if (!METHODS.has(message.method)) {
         return observe(startedAtMs, {
@@ -92,6 +94,7 @@ export function postbackHandler(o: PostbackHandlerOptions): DeliveryHandler<Post
         "webhook-timestamp": String(timestampS),
         // Not part of the spec: lets a receiver see retries (the id stays the same).
         "x-tributary-attempt": String(attempt),
+        ...outboundTraceHeaders(decoded),
         ...(body === undefined ? {} : { "content-type": "application/json" }),
         ...(o.signingKeys.length === 0
           ? {}

@@ -41,7 +41,6 @@ runMain(SERVICE_NAME, async () => {
       flushEveryRecords: tuning.flushEveryRecords,
       flushIntervalMs: tuning.flushIntervalMs,
       tickIntervalMs: config.tickIntervalMs,
-      isReady: () => redis.status === "ready",
       details: { ...tuning, ...config },
     },
   );

@@ -34,6 +34,8 @@ export interface PendingTransaction {
   /** Event time of the Start. */
   readonly startedAtMs: number;
   readonly deadlineMs: number;
+  /** The Start record's W3C `traceparent`: the timeout record continues the Start's trace. */
+  readonly traceparent?: string;
 }
 
 /** Stable across retries and re-emissions: one Start instance, one key. */
@@ -47,14 +49,22 @@ export function encodePending(pending: PendingTransaction): string {
     started: toJson(TransactionStartedSchema, pending.started),
     startedAtMs: pending.startedAtMs,
     deadlineMs: pending.deadlineMs,
+    ...(pending.traceparent === undefined ? {} : { traceparent: pending.traceparent }),
   });
 }
 
 export function decodePending(encoded: string): PendingTransaction {
-  const raw = JSON.parse(encoded) as { started: JsonValue; startedAtMs: number; deadlineMs: number };
+  const raw = JSON.parse(encoded) as {
+    started: JsonValue;
+    startedAtMs: number;
+    deadlineMs: number;
+    traceparent?: unknown;
+  };
   return {
     started: fromJson(TransactionStartedSchema, raw.started),
     startedAtMs: Number(raw.startedAtMs),
     deadlineMs: Number(raw.deadlineMs),
+    // Absent in values written before traces were kept.
+    ...(typeof raw.traceparent === "string" ? { traceparent: raw.traceparent } : {}),
   };
 }

@@ -56,7 +56,12 @@ export function transactionTimerLogic(options: {
       if (facts.kind === "start" && (outcome === "started" || outcome === "superseded")) {
         timers.set(
           facts.transactionId,
-          { started: facts.started, startedAtMs: eventTimeMs, deadlineMs: facts.deadlineMs },
+          {
+            started: facts.started,
+            startedAtMs: eventTimeMs,
+            deadlineMs: facts.deadlineMs,
+            ...traceOf(decoded.record.headers.traceparent),
+          },
           facts.deadlineMs,
         );
         // A superseding Start counts twice, as before: the old instance superseded, a new one started.
@@ -74,6 +79,7 @@ export function transactionTimerLogic(options: {
           deadlineMs: BigInt(deadlineMs),
           firedAtMs: BigInt(Math.round(firedAtMs)),
         }),
+        headers: traceOf(entry.value.traceparent),
       };
     },
     encodeValue: encodePending,
@@ -85,4 +91,9 @@ export function transactionTimerLogic(options: {
         : [{ op: "hdel", key, field: entry.key }];
     },
   };
+}
+
+/** The Start's `traceparent`, as an optional field (omitted when the Start carried none). */
+function traceOf(traceparent: string | undefined): { traceparent?: string } {
+  return traceparent === undefined ? {} : { traceparent };
 }

@@ -19,8 +19,12 @@ const statusOf: Record<TributaryErrorCode, number> = {
   decode_failed: 400,
   schema_registry: 503,
   unavailable: 503,
+  deadline_exceeded: 504,
+  resource_exhausted: 429,
   offset_conflict: 409,
   not_found: 404,
+  unauthenticated: 401,
+  permission_denied: 403,
   internal: 500,
 };
 
@@ -56,21 +60,35 @@ export function handleJsonRoute(
   req: IncomingMessage,
   res: ServerResponse,
   signal: AbortSignal,
+  authenticate?: JsonRouteAuthenticate,
 ): boolean {
   const path = (req.url ?? "/").split("?")[0];
   const route = routes.find((r) => r.path === path);
   if (route === undefined) return false;
-  void serve(route, req, res, signal);
+  void serve(route, req, res, signal, authenticate);
   return true;
 }
 
-async function serve(route: JsonRoute, req: IncomingMessage, res: ServerResponse, signal: AbortSignal) {
+/**
+ * Runs before the body is read (an unauthenticated caller costs no body bandwidth); throws a
+ * TributaryError (unauthenticated, permission_denied, resource_exhausted with retryAfterMs).
+ */
+export type JsonRouteAuthenticate = (route: JsonRoute, req: IncomingMessage) => Promise<void>;
+
+async function serve(
+  route: JsonRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  signal: AbortSignal,
+  authenticate: JsonRouteAuthenticate | undefined,
+) {
   try {
     if (req.method !== route.method) {
       res.setHeader("allow", route.method);
       send(res, 405, errorBody("method_not_allowed", `${route.path} accepts ${route.method} only`));
       return;
     }
+    if (authenticate !== undefined) await authenticate(route, req);
     const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
     if (type !== "application/json") {
       send(res, 415, errorBody("invalid_argument", "content-type must be application/json", "content-type"));
@@ -78,8 +96,22 @@ async function serve(route: JsonRoute, req: IncomingMessage, res: ServerResponse
     }
     const raw = await readBody(req, route.maxBodyBytes);
     if (raw === "too_large") {
-      send(res, 413, errorBody("invalid_argument", `body larger than ${route.maxBodyBytes} bytes`, "body"));
-      req.resume();
+      // Stop reading: draining a 50 MB body only to discard it costs the bandwidth the cap exists
+      // to save. The connection is closed once the answer is out (a client still sending gets it
+      // before the reset).
+      res.setHeader("connection", "close");
+      send(
+        res,
+        413,
+        // Code stays invalid_argument (clients and tests of /event, /postback match on it); the
+        // HTTP status says "too large".
+        errorBody(
+          "invalid_argument",
+          `body larger than ${route.maxBodyBytes} bytes (the limit of ${route.path})`,
+          "body",
+        ),
+      );
+      res.once("finish", () => req.destroy());
       return;
     }
     if (raw.length === 0) {
@@ -97,6 +129,7 @@ async function serve(route: JsonRoute, req: IncomingMessage, res: ServerResponse
     send(res, answer.status, answer.body);
   } catch (err) {
     if (err instanceof TributaryError) {
+      if (err.retryAfterMs !== undefined) res.setHeader("retry-after", String(Math.ceil(err.retryAfterMs / 1000)));
       send(res, statusOf[err.code], errorBody(err.code, err.message, err.field));
     } else {
       send(res, 500, errorBody("internal", errorMessage(err)));

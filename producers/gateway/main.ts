@@ -1,3 +1,4 @@
+import type { DescService } from "@bufbuild/protobuf";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { NotificationService } from "../../gen/notifications/v1/notification_service_pb.js";
 import { PingService } from "../../gen/ping/v1/ping_service_pb.js";
@@ -5,10 +6,13 @@ import { TransactionService } from "../../gen/transactions/v1/transaction_servic
 import { runMain } from "../../runtime/lifecycle/run-main.js";
 import { handleOpsRoute } from "../../runtime/observability/ops-routes.js";
 import { startOpsServer } from "../../runtime/observability/ops-server.js";
+import { combineChecks, kafkaCheck, postgresCheck, redisCheck } from "../../runtime/observability/readiness.js";
 import { outboundPolicy, readOutboundConfig } from "../../runtime/outbound/outbound-config.js";
 import { startPlatform } from "../../runtime/platform.js";
+import { grpcDiscoveryHandler, servicesOf } from "../../runtime/rpc/grpc-discovery.js";
 import { openPool } from "../../runtime/state/pg-pool.js";
 import { connectRedis } from "../../runtime/state/redis-connection.js";
+import { gatewayAuth } from "./auth-doors.js";
 import { DEFAULT_HTTP_PORT, readGatewayConfig, SERVICE_NAME } from "./config.js";
 import { listenDualProtocol } from "./dual-protocol-server.js";
 import { handleJsonRoute, type JsonRoute } from "./json-route.js";
@@ -19,6 +23,7 @@ import { PingCountReader } from "./ping-count-reader.js";
 import { pingServiceImpl } from "./ping-service.js";
 import { postbackDoors } from "./postback-doors.js";
 import { rpcMetrics } from "./rpc-metrics.js";
+import { rpcTracing } from "./rpc-tracing.js";
 import { transactionServiceImpl } from "./transaction-service.js";
 
 runMain(SERVICE_NAME, async () => {
@@ -29,12 +34,15 @@ runMain(SERVICE_NAME, async () => {
   });
   const { log, shutdown, config } = platform;
   const gatewayConfig = readGatewayConfig(platform.env);
-  const producer = platform.kafka.createProducer();
+  // Every write is bounded by the produce timeout (unavailable) and the caller's deadline.
+  const producer = platform.kafka.createProducer({ sendTimeoutMs: gatewayConfig.produceTimeoutMs });
   await producer.connect();
   const redis = connectRedis(config.redisUrl, { failFast: true });
   redis.on("error", () => undefined);
   redis.options.commandTimeout = gatewayConfig.redisCommandTimeoutMs;
   const pool = openPool(config.databaseUrl);
+  // AUTH_MODE: API keys on every door (Connect interceptor + plain-route hook), or off with a warning.
+  const auth = await gatewayAuth(platform, pool, redis);
   // Plain-HTTP JSON endpoints (POST /event, POST /postback), served before the Connect router.
   const jsonRoutes: JsonRoute[] = [];
   const notifications = notificationDoors(platform, producer);
@@ -45,8 +53,26 @@ runMain(SERVICE_NAME, async () => {
   const postbacks = postbackDoors(platform, producer, outbound);
   jsonRoutes.push(postbacks.route);
 
+  // Readiness: the broker (writes) and Postgres (messages reads) must answer. Dragonfly is
+  // reported but does not make the gateway unready: PingCount falls back to Postgres without it.
+  const readinessChecks = combineChecks({ kafka: kafkaCheck(platform.kafka), postgres: postgresCheck(pool) });
+  const readiness = async () => {
+    const state = await readinessChecks();
+    return { ...state, components: { ...state.components, redis: await redisCheck(redis)() } };
+  };
+
+  let apiServices: DescService[] = [];
+  // One interceptor for both routers: prom-client refuses a metric registered twice.
+  const metricsInterceptor = rpcMetrics(platform.metrics);
   const connect = connectNodeAdapter({
-    interceptors: [rpcMetrics(platform.metrics)],
+    interceptors: [rpcTracing(), metricsInterceptor, ...auth.interceptors],
+    // A message larger than this is refused resource_exhausted before it is buffered whole.
+    readMaxBytes: gatewayConfig.readMaxBytes,
+    // An unknown JSON field is invalid_argument naming it, not silently dropped (a typo such as
+    // "timestampMS" would otherwise be a ping dated 0 or a Start without its callback).
+    jsonOptions: { ignoreUnknownFields: false },
+    // grpc.health.v1 and grpc.reflection: a router of their own, without the API-key interceptor.
+    fallback: (req, res) => discovery(req, res),
     routes: (router) => {
       router.service(NotificationService, notifications.service, notifications.handlerOptions);
       messages.register(router);
@@ -79,7 +105,15 @@ runMain(SERVICE_NAME, async () => {
           outboundPolicy: outbound,
         }),
       );
+      apiServices = servicesOf(router);
     },
+  });
+  // Health answers as /readyz does; grpcurl list/describe need no --schema (server reflection).
+  const discovery = grpcDiscoveryHandler({
+    services: apiServices,
+    isServing: async () => producer.connected && (await readiness()).ok,
+    signal: shutdown.signal,
+    interceptors: [metricsInterceptor],
   });
 
   const server = await listenDualProtocol(
@@ -87,7 +121,7 @@ runMain(SERVICE_NAME, async () => {
       if (
         "writeHead" in res &&
         !("stream" in req) &&
-        handleOpsRoute(req as never, res as never, platform.metrics, () => ({ ok: producer.connected }), {
+        handleOpsRoute(req as never, res as never, platform.metrics, readiness, {
           serveMetrics: gatewayConfig.metricsPort === null,
         })
       ) {
@@ -96,7 +130,7 @@ runMain(SERVICE_NAME, async () => {
       if (
         "writeHead" in res &&
         !("stream" in req) &&
-        handleJsonRoute(jsonRoutes, req as never, res as never, shutdown.signal)
+        handleJsonRoute(jsonRoutes, req as never, res as never, shutdown.signal, auth.authenticateJson)
       ) {
         return;
       }
@@ -104,6 +138,11 @@ runMain(SERVICE_NAME, async () => {
     },
     config.httpPort,
     config.httpHost,
+    {
+      headersTimeoutMs: gatewayConfig.headersTimeoutMs,
+      requestTimeoutMs: gatewayConfig.requestTimeoutMs,
+      maxConcurrentStreams: gatewayConfig.maxConcurrentStreams,
+    },
   );
   shutdown.onShutdown("producer", () => producer.disconnect());
   shutdown.onShutdown("redis", () => {
@@ -117,7 +156,7 @@ runMain(SERVICE_NAME, async () => {
       host: config.httpHost,
       port: gatewayConfig.metricsPort,
       registry: platform.metrics,
-      readiness: () => ({ ok: producer.connected }),
+      readiness,
     });
     shutdown.onShutdown("metrics-http", () => ops.close());
   }

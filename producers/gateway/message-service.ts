@@ -62,7 +62,7 @@ export function messageServiceImpl(deps: MessageServiceDeps): ServiceImpl<typeof
   };
 
   const write = async (records: readonly OutgoingRecord[], ctx: HandlerContext): Promise<string> => {
-    const targets = targetsOf(await deps.producer.sendAll(deps.messagesTopic, records));
+    const targets = targetsOf(await deps.producer.sendAll(deps.messagesTopic, records, { signal: ctx.signal }));
     waiter.noteWritten(targets);
     const token = formatToken(targets);
     ctx.responseHeader.set(CONSISTENCY_TOKEN_HEADER, token);

@@ -42,7 +42,13 @@ export class NotificationPublisher {
     this.#outcomes.inc({ door, outcome });
   }
 
-  async publish(input: NotificationInput, traceparent: string, door: "event" | "publish"): Promise<Notification> {
+  /** `signal`: the caller's deadline or disconnect (see RecordProducer.send). */
+  async publish(
+    input: NotificationInput,
+    traceparent: string,
+    door: "event" | "publish",
+    signal?: AbortSignal,
+  ): Promise<Notification> {
     const { codec, producer, topic, clock } = this.#deps;
     const notification = create(NotificationSchema, {
       id: input.id,
@@ -51,7 +57,7 @@ export class NotificationPublisher {
     });
     const record = codec.encode(topic, NotificationSchema, notification, input.id.toString(), { traceparent });
     try {
-      await producer.send(topic, record);
+      await producer.send(topic, record, signal === undefined ? {} : { signal });
     } catch (err) {
       this.count(door, "failed");
       throw err instanceof TributaryError ? err : new TributaryError("internal", String(err), { cause: err });

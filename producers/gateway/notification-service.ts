@@ -23,7 +23,7 @@ export function notificationServiceImpl(publisher: NotificationPublisher): Servi
         throw toConnectError(err);
       }
       try {
-        return await publisher.publish(input, traceHeaders(ctx).traceparent ?? "", "publish");
+        return await publisher.publish(input, traceHeaders(ctx).traceparent ?? "", "publish", ctx.signal);
       } catch (err) {
         throw toConnectError(err);
       }

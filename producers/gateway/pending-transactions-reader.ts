@@ -61,6 +61,30 @@ export class PendingTransactionsReader {
     }
   }
 
+  /**
+   * The client id of a transaction the timer holds pending, or null (unknown, stopped, timed out,
+   * or its Start not applied yet). One pipelined HGET per partition: the id's partition is not
+   * recomputed here, so this stays right whatever partitioner produced the Start.
+   */
+  async ownerOf(transactionId: string): Promise<string | null> {
+    try {
+      const partitions = await this.kafka.partitionOffsets(this.transactionsTopic);
+      const pipeline = this.redis.pipeline();
+      for (const p of partitions) pipeline.hget(this.#keys.timers(p.partition), transactionId);
+      for (const [err, value] of (await pipeline.exec()) ?? []) {
+        if (err) throw err;
+        if (typeof value === "string") return decodePending(value).started.clientId;
+      }
+      return null;
+    } catch (err) {
+      if (err instanceof TributaryError) throw err;
+      throw new TributaryError("unavailable", `pending transactions unavailable: ${errorMessage(err)}`, {
+        canRetry: true,
+        cause: err,
+      });
+    }
+  }
+
   async #waitForTimer(): Promise<boolean> {
     const ends = (await this.kafka.partitionOffsets(this.transactionsTopic)).filter((e) => e.high > e.low);
     if (ends.length === 0) return true;

@@ -40,7 +40,7 @@ export function pingServiceImpl(deps: PingServiceDeps): ServiceImpl<typeof PingS
       try {
         // The record timestamp stays the producer's clock: retention works on it, and a ping dated 1974
         // (seen in the seed's data) must not be deleted as soon as it is written.
-        const position = await deps.producer.send(deps.pingsTopic, record);
+        const position = await deps.producer.send(deps.pingsTopic, record, { signal: ctx.signal });
         return { id, timestampMs: req.timestampMs, partition: position.partition, offset: BigInt(position.offset) };
       } catch (err) {
         throw toConnectError(err);

@@ -38,7 +38,12 @@ function submitter(deps: SubmitDeps) {
     "result",
   ]);
   const deliveries = counter(deps.metrics, "tributary_postback_deliveries_submitted_total", "Deliveries written");
-  return async (input: PostbackInput, traceparent: string, door: string): Promise<PostbackAnswer> => {
+  return async (
+    input: PostbackInput,
+    traceparent: string,
+    door: string,
+    signal?: AbortSignal,
+  ): Promise<PostbackAnswer> => {
     let prepared: ReturnType<typeof preparePostback>;
     try {
       prepared = preparePostback(input, deps.limits, deps.policy);
@@ -66,7 +71,7 @@ function submitter(deps: SubmitDeps) {
       ),
     );
     try {
-      await deps.producer.sendAll(deps.topic, records);
+      await deps.producer.sendAll(deps.topic, records, signal === undefined ? {} : { signal });
     } catch (err) {
       requests.inc({ door, result: "failed" });
       throw err;
@@ -138,6 +143,7 @@ export function postbackDoors(
                 { method: req.endpoint?.method ?? "", url: req.endpoint?.url ?? "", data: req.data },
                 traceHeaders(ctx).traceparent ?? "",
                 "rpc",
+                ctx.signal,
               );
             } catch (err) {
               throw toConnectError(err);

@@ -7,8 +7,12 @@ const codes: Record<TributaryErrorCode, Code> = {
   decode_failed: Code.InvalidArgument,
   schema_registry: Code.Unavailable,
   unavailable: Code.Unavailable,
+  deadline_exceeded: Code.DeadlineExceeded,
+  resource_exhausted: Code.ResourceExhausted,
   offset_conflict: Code.Aborted,
   not_found: Code.NotFound,
+  unauthenticated: Code.Unauthenticated,
+  permission_denied: Code.PermissionDenied,
   internal: Code.Internal,
 };
 

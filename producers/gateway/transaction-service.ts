@@ -1,12 +1,14 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { TransactionEventSchema, TransactionStartedSchema } from "../../gen/transactions/v1/transaction_event_pb.js";
 import type { TransactionService } from "../../gen/transactions/v1/transaction_service_pb.js";
 import { parseCallbackTarget } from "../../processors/callback-dispatcher/index.js";
+import { requireOwnClient } from "../../runtime/auth/index.js";
 import { errorMessage, TributaryError } from "../../runtime/errors.js";
 import type { RecordProducer } from "../../runtime/kafka/kafka-adapter.js";
 import type { OutboundPolicy } from "../../runtime/outbound/outbound-policy.js";
 import type { TopicCodec } from "../../runtime/serde/topic-codec.js";
+import { principalOf } from "./auth-guard.js";
 import type { GatewayConfig } from "./config.js";
 import type { PendingTransactionsReader } from "./pending-transactions-reader.js";
 import { toConnectError } from "./to-connect-error.js";
@@ -39,6 +41,7 @@ export function transactionServiceImpl(deps: TransactionServiceDeps): ServiceImp
     transactionId: string,
     event: Parameters<typeof create<typeof TransactionEventSchema>>[1],
     headers: Record<string, string>,
+    signal: AbortSignal,
   ) => {
     const record = deps.codec.encode(
       deps.transactionsTopic,
@@ -48,15 +51,36 @@ export function transactionServiceImpl(deps: TransactionServiceDeps): ServiceImp
       headers,
     );
     try {
-      await deps.producer.send(deps.transactionsTopic, record);
+      // The caller's deadline (ctx.signal) and the producer's own timeout both bound the wait.
+      await deps.producer.send(deps.transactionsTopic, record, { signal });
     } catch (err) {
       throw toConnectError(err);
+    }
+  };
+  // A Stop names only the transaction: it is refused when the timer holds that transaction pending
+  // for another client. A Stop the timer has not seen a Start for (unknown, already timed out, or
+  // not applied yet) cannot be attributed and passes; it stops nothing of another client's.
+  const ownTransaction = async (ctx: HandlerContext, transactionId: string) => {
+    const principal = principalOf(ctx);
+    if (principal === undefined) return;
+    let owner: string | null;
+    try {
+      owner = await deps.pending.ownerOf(transactionId);
+    } catch (err) {
+      throw toConnectError(err);
+    }
+    if (owner !== null && owner !== principal.clientId) {
+      throw new ConnectError(
+        `transaction_id: transaction ${transactionId} belongs to another client, not "${principal.clientId}"`,
+        Code.PermissionDenied,
+      );
     }
   };
   return {
     async start(req, ctx) {
       requireId("client_id", req.clientId);
       requireId("transaction_id", req.transactionId);
+      ownClient(ctx, req.clientId);
       if (req.timeoutSeconds <= 0) throw invalid("timeout_seconds", `must be > 0, got ${req.timeoutSeconds}`);
       if (req.timeoutSeconds > config.transactionMaxTimeoutSeconds) {
         throw invalid(
@@ -88,11 +112,13 @@ export function transactionServiceImpl(deps: TransactionServiceDeps): ServiceImp
           },
         },
         traceHeaders(ctx),
+        ctx.signal,
       );
       return { transactionId: req.transactionId, deadlineMs: BigInt(eventTimeMs + req.timeoutSeconds * 1000) };
     },
     async stop(req, ctx) {
       requireId("transaction_id", req.transactionId);
+      await ownTransaction(ctx, req.transactionId);
       await write(
         req.transactionId,
         {
@@ -100,11 +126,13 @@ export function transactionServiceImpl(deps: TransactionServiceDeps): ServiceImp
           event: { case: "stopped", value: { transactionId: req.transactionId } },
         },
         traceHeaders(ctx),
+        ctx.signal,
       );
       return { transactionId: req.transactionId };
     },
-    async listPending(req) {
+    async listPending(req, ctx) {
       requireId("client_id", req.clientId);
+      ownClient(ctx, req.clientId);
       try {
         return await deps.pending.list(req.clientId);
       } catch (err) {
@@ -112,6 +140,15 @@ export function transactionServiceImpl(deps: TransactionServiceDeps): ServiceImp
       }
     },
   };
+}
+
+/** A key acts only within its client id (AUTH_MODE=off: no principal, no check). */
+function ownClient(ctx: HandlerContext, clientId: string): void {
+  try {
+    requireOwnClient(principalOf(ctx), "client_id", clientId);
+  } catch (err) {
+    throw toConnectError(err);
+  }
 }
 
 function requireId(field: string, value: string): void {

@@ -1,4 +1,5 @@
 import type { EnvReader } from "./env-reader.js";
+import { type KafkaSecurity, kafkaSecurityEnvVars, readKafkaSecurity } from "./kafka-security.js";
 
 /** Settings every Tributary process shares. Each field documents its variable and default. */
 export interface PlatformConfig {
@@ -8,6 +9,14 @@ export interface PlatformConfig {
   readonly kafkaBrokers: readonly string[];
   /** KAFKA_CLIENT_ID: Kafka client id prefix. Default: "tributary". */
   readonly kafkaClientId: string;
+  /**
+   * KAFKA_CONSUMER_STALL_MS: a consumer without any fetch, heartbeat or rejoin for this long fails
+   * (the service exits non-zero and is restarted). Default 60000: kafkajs fetches at least every
+   * second, even with every partition paused, so a minute of silence is a consumer that is stuck.
+   */
+  readonly kafkaConsumerStallMs: number;
+  /** KAFKA_SASL_* and KAFKA_TLS* (runtime/config/kafka-security.ts). Default: plaintext, no SASL. */
+  readonly kafkaSecurity: KafkaSecurity;
   /** DATABASE_URL: Postgres connection URL. Default: the local stack's database. */
   readonly databaseUrl: string;
   /** REDIS_URL: Dragonfly (or Redis) URL. Default: the local stack's Redis. */
@@ -30,6 +39,8 @@ export const platformEnvVars = [
   "SERVICE_NAME",
   "KAFKA_BROKERS",
   "KAFKA_CLIENT_ID",
+  "KAFKA_CONSUMER_STALL_MS",
+  ...kafkaSecurityEnvVars,
   "DATABASE_URL",
   "REDIS_URL",
   "SCHEMA_REGISTRY_URL",
@@ -48,6 +59,8 @@ export function readPlatformConfig(
     serviceName: env.string("SERVICE_NAME", defaults.serviceName),
     kafkaBrokers: env.list("KAFKA_BROKERS", ["127.0.0.1:19092"]),
     kafkaClientId: env.string("KAFKA_CLIENT_ID", "tributary"),
+    kafkaConsumerStallMs: env.int("KAFKA_CONSUMER_STALL_MS", 60_000, { min: 1_000, max: 3_600_000 }),
+    kafkaSecurity: readKafkaSecurity(env),
     databaseUrl: env.url("DATABASE_URL", "postgres://tributary@127.0.0.1:15432/tributary", [
       "postgres:",
       "postgresql:",

@@ -9,9 +9,13 @@ import {
   Partitioners,
   type PartitionMetadata,
   type Producer,
+  type SASLOptions,
 } from "kafkajs";
-import { TributaryError } from "../errors.js";
+import type { KafkaSecurity } from "../config/kafka-security.js";
+import { errorMessage, TributaryError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
+import { ConsumerWatchdog } from "./consumer-watchdog.js";
+import { endProduceSpan, startProduceSpan } from "./produce-span.js";
 
 export type RecordHeaders = Record<string, string>;
 
@@ -66,15 +70,31 @@ export interface KafkaAdapterOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly logger: Logger;
+  /** Consumer watchdog: silence (no fetch, heartbeat, rejoin) this long fails the run. Default 60000. */
+  readonly consumerStallMs?: number;
+  /** SASL and TLS (runtime/config/kafka-security.ts). Default: plaintext without SASL. */
+  readonly security?: KafkaSecurity;
 }
+
+/** Result of a broker probe, for readiness. */
+export interface BrokerHealth {
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** How long a broker probe result is reused: readiness probes of every pod must not flood the broker. */
+const BROKER_PROBE_CACHE_MS = 1_500;
 
 export class KafkaAdapter {
   readonly #kafka: Kafka;
   readonly #logger: Logger;
+  readonly #consumerStallMs: number;
   #admin: Admin | undefined;
+  #probe: { atMs: number; result: Promise<BrokerHealth> } | undefined;
 
   constructor(options: KafkaAdapterOptions) {
     this.#logger = options.logger;
+    this.#consumerStallMs = options.consumerStallMs ?? 60_000;
     this.#kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
@@ -82,6 +102,10 @@ export class KafkaAdapter {
       logCreator: pinoLogCreator(options.logger),
       retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
       connectionTimeout: 5_000,
+      ...(options.security?.tls === undefined
+        ? {}
+        : { ssl: options.security.tls.ca === undefined ? true : { ca: [options.security.tls.ca] } }),
+      ...(options.security?.sasl === undefined ? {} : { sasl: { ...options.security.sasl } as SASLOptions }),
     });
   }
 
@@ -92,6 +116,34 @@ export class KafkaAdapter {
       this.#admin = admin;
     }
     return this.#admin;
+  }
+
+  /**
+   * Whether a broker answers a metadata request within `timeoutMs` (cached ~1.5 s; concurrent
+   * callers share one probe). Used by /readyz: a producer that connected once says nothing about
+   * the broker now.
+   */
+  probeBroker(timeoutMs = 1_000): Promise<BrokerHealth> {
+    const nowMs = Date.now();
+    if (this.#probe !== undefined && nowMs - this.#probe.atMs < BROKER_PROBE_CACHE_MS) return this.#probe.result;
+    const result = (async (): Promise<BrokerHealth> => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          this.#adminClient().then((admin) => admin.describeCluster()),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no metadata answer within ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+        return { ok: true, detail: "" };
+      } catch (err) {
+        return { ok: false, detail: errorMessage(err) };
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
+    this.#probe = { atMs: nowMs, result };
+    return result;
   }
 
   /** Creates the topics that do not exist yet; existing topics are left as they are. */
@@ -159,8 +211,18 @@ export class KafkaAdapter {
     );
   }
 
-  createProducer(options: { transactionalId?: string } = {}): RecordProducer {
-    return new RecordProducer(this, this.#kafka.producer(producerConfig(options.transactionalId)), this.#logger);
+  /**
+   * `sendTimeoutMs`: default bound of every `send` (see SendOptions). When set, kafkajs's own
+   * retries are bounded to about that long too: with the cluster's retry settings a send to a
+   * dead broker kept the batch (and every call queued behind it) for ~40 s.
+   */
+  createProducer(options: { transactionalId?: string; sendTimeoutMs?: number } = {}): RecordProducer {
+    return new RecordProducer(
+      this,
+      this.#kafka.producer(producerConfig(options.transactionalId, options.sendTimeoutMs)),
+      this.#logger,
+      options.sendTimeoutMs,
+    );
   }
 
   createConsumer(options: ConsumerOptions): RecordConsumer {
@@ -177,6 +239,7 @@ export class KafkaAdapter {
         allowAutoTopicCreation: false,
       }),
       options,
+      this.#consumerStallMs,
     );
   }
 
@@ -192,8 +255,12 @@ export class KafkaAdapter {
   }
 }
 
-function producerConfig(transactionalId: string | undefined) {
+function producerConfig(transactionalId: string | undefined, sendTimeoutMs: number | undefined) {
   return {
+    // Retries 100, 200, 400, 800, 1000 ms (+ jitter): ~2.5 s of back-off, then the batch fails.
+    ...(sendTimeoutMs === undefined
+      ? {}
+      : { retry: { retries: 5, initialRetryTime: 100, maxRetryTime: Math.min(1_000, sendTimeoutMs) } }),
     idempotent: true,
     // kafkajs keeps sequence numbers correct only with one request in flight per broker.
     maxInFlightRequests: 1,
@@ -209,6 +276,26 @@ type KeyPartitioner = (args: {
   message: { key: string };
 }) => number;
 
+/** Bounds of one `send`: whichever ends first rejects the call (the record may still be written). */
+export interface SendOptions {
+  /**
+   * The caller's deadline or cancellation (an RPC's ctx.signal): when it aborts, the call rejects
+   * `deadline_exceeded`; a record not yet handed to the broker is then not written at all.
+   */
+  readonly signal?: AbortSignal;
+  /** Server-side bound on waiting for the ack: rejects `unavailable`. Default: the producer's `sendTimeoutMs`. */
+  readonly timeoutMs?: number;
+}
+
+interface PendingSend {
+  topic: string;
+  record: OutgoingRecord;
+  resolve: (p: RecordPosition) => void;
+  reject: (e: unknown) => void;
+  /** True once the caller was answered (acked, failed, timed out or cancelled). */
+  settled: boolean;
+}
+
 /**
  * Idempotent producer with acks=all. `send` coalesces concurrent calls into one request per
  * flush, so many small callers (one per API call) share round trips without a linger delay.
@@ -219,19 +306,16 @@ export class RecordProducer {
   readonly #logger: Logger;
   readonly #partitioner: KeyPartitioner = Partitioners.DefaultPartitioner() as KeyPartitioner;
   readonly #metadata = new Map<string, Promise<PartitionMetadata[]>>();
-  #pending: {
-    topic: string;
-    record: OutgoingRecord;
-    resolve: (p: RecordPosition) => void;
-    reject: (e: unknown) => void;
-  }[] = [];
+  readonly #sendTimeoutMs: number | undefined;
+  #pending: PendingSend[] = [];
   #inFlight = false;
   #connected = false;
 
-  constructor(adapter: KafkaAdapter, producer: Producer, logger: Logger) {
+  constructor(adapter: KafkaAdapter, producer: Producer, logger: Logger, sendTimeoutMs?: number) {
     this.#adapter = adapter;
     this.#producer = producer;
     this.#logger = logger;
+    this.#sendTimeoutMs = sendTimeoutMs;
   }
 
   async connect(): Promise<void> {
@@ -244,23 +328,70 @@ export class RecordProducer {
   }
 
   /** Sends one record; resolves with its position once acknowledged by all in-sync replicas. */
-  send(topic: string, record: OutgoingRecord): Promise<RecordPosition> {
+  send(topic: string, record: OutgoingRecord, options: SendOptions = {}): Promise<RecordPosition> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ topic, record, resolve, reject });
+      const { signal } = options;
+      const timeoutMs = options.timeoutMs ?? this.#sendTimeoutMs;
+      if (signal?.aborted) {
+        reject(deadlineError(signal));
+        return;
+      }
+      const produce = startProduceSpan(topic, record);
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => item.reject(deadlineError(signal));
+      const done = () => {
+        item.settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const item: PendingSend = {
+        topic,
+        record: produce?.record ?? record,
+        settled: false,
+        resolve: (p) => {
+          if (item.settled) return;
+          done();
+          endProduceSpan(produce, p);
+          resolve(p);
+        },
+        reject: (e) => {
+          if (item.settled) return;
+          done();
+          endProduceSpan(produce, undefined, e);
+          reject(e);
+        },
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(
+          () =>
+            item.reject(
+              new TributaryError(
+                "unavailable",
+                `kafka did not acknowledge the write within ${timeoutMs} ms (it may still be written)`,
+                { canRetry: true },
+              ),
+            ),
+          timeoutMs,
+        );
+      }
+      this.#pending.push(item);
       if (!this.#inFlight) void this.#drain();
     });
   }
 
   /** Sends many records (all acknowledged, or the promise rejects). */
-  sendAll(topic: string, records: readonly OutgoingRecord[]): Promise<RecordPosition[]> {
-    return Promise.all(records.map((r) => this.send(topic, r)));
+  sendAll(topic: string, records: readonly OutgoingRecord[], options: SendOptions = {}): Promise<RecordPosition[]> {
+    return Promise.all(records.map((r) => this.send(topic, r, options)));
   }
 
   async #drain(): Promise<void> {
     this.#inFlight = true;
     try {
       while (this.#pending.length > 0) {
-        const batch = this.#pending.splice(0, 5_000);
+        // A caller that already gave up (deadline, timeout) is not written behind its back.
+        const batch = this.#pending.splice(0, 5_000).filter((item) => !item.settled);
+        if (batch.length === 0) continue;
         try {
           await this.#sendBatch(batch);
         } catch (err) {
@@ -273,9 +404,7 @@ export class RecordProducer {
     }
   }
 
-  async #sendBatch(
-    batch: { topic: string; record: OutgoingRecord; resolve: (p: RecordPosition) => void }[],
-  ): Promise<void> {
+  async #sendBatch(batch: PendingSend[]): Promise<void> {
     // Partition explicitly so each caller learns its own offset: kafkajs only reports a base
     // offset per partition, and records of a partition are appended in request order.
     const byTopicPartition = new Map<string, { topic: string; partition: number; items: typeof batch }>();
@@ -368,6 +497,15 @@ export class RecordProducer {
   }
 }
 
+function deadlineError(signal: AbortSignal | undefined): TributaryError {
+  const reason = signal?.reason === undefined ? "" : `: ${errorMessage(signal.reason)}`;
+  return new TributaryError(
+    "deadline_exceeded",
+    `the caller's deadline passed before kafka acknowledged the write (it may still be written)${reason}`,
+    { canRetry: true },
+  );
+}
+
 function toMessage(record: OutgoingRecord, partition?: number) {
   return {
     key: record.key,
@@ -408,14 +546,24 @@ export interface BatchControl {
 export class RecordConsumer {
   readonly #consumer: Consumer;
   readonly options: ConsumerOptions;
+  readonly #stallMs: number;
   #running = false;
 
-  constructor(consumer: Consumer, options: ConsumerOptions) {
+  constructor(consumer: Consumer, options: ConsumerOptions, stallMs = 60_000) {
     this.#consumer = consumer;
     this.options = options;
+    this.#stallMs = stallMs;
   }
 
   async run(options: ConsumerRunOptions): Promise<void> {
+    let stalled: (err: TributaryError) => void = () => undefined;
+    const watchdog = new ConsumerWatchdog({ stallMs: this.#stallMs, onStall: (err) => stalled(err) });
+    const { events } = this.#consumer;
+    for (const event of [events.FETCH_START, events.FETCH, events.HEARTBEAT, events.GROUP_JOIN, events.CONNECT]) {
+      this.#consumer.on(event, () => watchdog.touch());
+    }
+    this.#consumer.on(events.START_BATCH_PROCESS, () => watchdog.batchStarted());
+    this.#consumer.on(events.END_BATCH_PROCESS, () => watchdog.batchEnded());
     await this.#consumer.connect();
     this.#consumer.on(this.#consumer.events.GROUP_JOIN, (event) => {
       const assignment = event.payload.memberAssignment;
@@ -462,15 +610,22 @@ export class RecordConsumer {
         await payload.heartbeat();
       },
     });
-    await new Promise<void>((resolve, reject) => {
-      if (options.signal.aborted) resolve();
-      options.signal.addEventListener("abort", () => resolve(), { once: true });
-      // kafkajs restarts after retriable failures by itself; after any other it stops consuming
-      // for good while the process lives on. Fail instead, so the service exits and is restarted.
-      this.#consumer.on(this.#consumer.events.CRASH, (event) => {
-        if (!event.payload.restart) reject(translate(event.payload.error));
+    watchdog.start();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        if (options.signal.aborted) resolve();
+        options.signal.addEventListener("abort", () => resolve(), { once: true });
+        // kafkajs sometimes never rejoins after a broker restart and goes silent: fail loudly.
+        stalled = reject;
+        // kafkajs restarts after retriable failures by itself; after any other it stops consuming
+        // for good while the process lives on. Fail instead, so the service exits and is restarted.
+        this.#consumer.on(this.#consumer.events.CRASH, (event) => {
+          if (!event.payload.restart) reject(translate(event.payload.error));
+        });
       });
-    });
+    } finally {
+      watchdog.stop();
+    }
   }
 
   /** Next fetch of the partition starts at `offset`. */
@@ -494,9 +649,26 @@ export class RecordConsumer {
     this.#consumer.resume([{ topic, partitions }]);
   }
 
-  async disconnect(): Promise<void> {
+  /**
+   * Leaves the group; bounded, because a consumer stuck after a broker restart never finished its
+   * disconnect and the process hung on SIGTERM until killed.
+   */
+  async disconnect(timeoutMs = 10_000): Promise<void> {
     this.#running = false;
-    await this.#consumer.disconnect();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.#consumer.disconnect(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new TributaryError("unavailable", `consumer disconnect took longer than ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

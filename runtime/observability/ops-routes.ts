@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
+import type { HealthCheck, ReadinessState } from "./readiness.js";
 
-export type HealthCheck = () => { ok: boolean; detail?: string };
+export type { HealthCheck } from "./readiness.js";
 
 /**
  * Health and metrics routes shared by every service: `/healthz` (liveness: the process loop
@@ -22,10 +23,19 @@ export function handleOpsRoute(
     return true;
   }
   if (path === "/readyz") {
-    const state = readiness();
-    res
-      .writeHead(state.ok ? 200 : 503, { "content-type": "application/json" })
-      .end(JSON.stringify({ status: state.ok ? "ready" : "not_ready", detail: state.detail ?? "" }));
+    // Liveness above never consults dependencies: a broker outage must not get pods killed.
+    Promise.resolve()
+      .then(readiness)
+      .catch((err: unknown): ReadinessState => ({ ok: false, detail: `readiness check failed: ${String(err)}` }))
+      .then((state) => {
+        res.writeHead(state.ok ? 200 : 503, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            status: state.ok ? "ready" : "not_ready",
+            detail: state.detail ?? "",
+            ...(state.components === undefined ? {} : { components: state.components }),
+          }),
+        );
+      });
     return true;
   }
   if (path === "/metrics" && options.serveMetrics !== false) {

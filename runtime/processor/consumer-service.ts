@@ -1,5 +1,6 @@
 import { errorMessage } from "../errors.js";
 import { startOpsServer } from "../observability/ops-server.js";
+import { type ComponentCheck, combineChecks, kafkaCheck } from "../observability/readiness.js";
 import type { Platform } from "../platform.js";
 
 /**
@@ -13,6 +14,8 @@ export async function runConsumerService(
   run: () => Promise<void>,
   isReady: () => boolean = () => true,
   details: Record<string, unknown> = {},
+  /** Dependencies /readyz reports besides the broker (e.g. `redis`, `postgres`). */
+  components: Readonly<Record<string, ComponentCheck>> = {},
 ): Promise<void> {
   const { log, shutdown, config } = platform;
   let consuming = false;
@@ -20,7 +23,13 @@ export async function runConsumerService(
     host: config.httpHost,
     port: config.httpPort,
     registry: platform.metrics,
-    readiness: () => ({ ok: consuming && isReady(), detail: consuming ? "" : "joining consumer group" }),
+    readiness: combineChecks({
+      consumer: () => (consuming ? { ok: true } : { ok: false, detail: "joining consumer group" }),
+      kafka: kafkaCheck(platform.kafka),
+      store: () => (isReady() ? { ok: true } : { ok: false, detail: "store not connected" }),
+      ...Object.fromEntries(platform.readiness),
+      ...components,
+    }),
   });
   shutdown.onShutdown("ops-server", () => ops.close());
   log.info({ port: ops.port, ...details }, `${name} started`);

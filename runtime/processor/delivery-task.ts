@@ -16,6 +16,7 @@ import type {
   DeliveryLedger,
   DeliveryStatus,
 } from "./delivery.js";
+import { endDeliverySpan, startDeliverySpan } from "./delivery-span.js";
 import { type RetrySchedule, retryDelayMs } from "./retry-schedule.js";
 
 export interface DeliveryTaskOptions<M extends Message> {
@@ -160,13 +161,15 @@ export function deliveryTask<M extends Message>(
     delivery.firstAttemptAtMs ??= startedAtMs;
     delivery.lastAttemptAtMs = startedAtMs;
     let outcome: AttemptOutcome;
+    const traced = startDeliverySpan(handler.name, delivery.record, delivery.attempts);
     try {
-      outcome = await handler.attempt(delivery.record, delivery.key, delivery.attempts, o.signal);
+      outcome = await handler.attempt(traced?.record ?? delivery.record, delivery.key, delivery.attempts, o.signal);
     } catch (err) {
       outcome = { delivered: false, retryable: true, status: "error", error: errorMessage(err) };
     } finally {
       active -= 1;
     }
+    endDeliverySpan(traced?.span ?? null, outcome);
     const durationMs = now() - startedAtMs;
     delivery.lastStatus = outcome.status;
     const retry = !outcome.delivered && outcome.retryable && delivery.attempts < schedule.maxAttempts;

@@ -1,5 +1,6 @@
 import type { Message } from "@bufbuild/protobuf";
 import { type TopicName, topicSpec } from "../catalog/catalog.js";
+import type { ComponentCheck } from "../observability/readiness.js";
 import type { Platform } from "../platform.js";
 import { runConsumerService } from "./consumer-service.js";
 import type { InitialOffset, PartitionTask } from "./core/partition-task.js";
@@ -18,6 +19,8 @@ export interface TaskServiceOptions {
   readonly initialOffset?: InitialOffset;
   /** Readiness beyond "consuming" (e.g. the store's connection). */
   readonly isReady?: () => boolean;
+  /** Named dependency checks /readyz reports besides the broker and the consumer. */
+  readonly readiness?: Readonly<Record<string, ComponentCheck>>;
   /** Logged at start. */
   readonly details?: Record<string, unknown>;
 }
@@ -64,5 +67,6 @@ export async function runTaskService<M extends Message, S, C>(
     () => runner.run(consumer, shutdown.signal),
     options.isReady ?? (() => true),
     { groupId: options.groupId, ...options.details },
+    options.readiness ?? {},
   );
 }

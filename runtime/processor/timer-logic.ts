@@ -41,7 +41,10 @@ export interface TimerLogic<M extends Message, V> {
   /** Applies one record. Runs before the watermark advances to the record's event time. */
   apply(record: DecodedRecord<M>, eventTimeMs: number, timers: TimerTable<V>): void;
   /** Output record of a fired timer; its key must be stable so downstream can deduplicate re-emissions. */
-  onFire(entry: TimerEntry<V>, firedAtMs: number): { readonly key: string; readonly message: Message };
+  onFire(
+    entry: TimerEntry<V>,
+    firedAtMs: number,
+  ): { readonly key: string; readonly message: Message; readonly headers?: Readonly<Record<string, string>> };
   encodeValue(value: V): string;
   decodeValue(encoded: string): V;
   /** State kept beside each timer (e.g. a per-client index), written in the same atomic commit. */

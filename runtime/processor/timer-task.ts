@@ -88,7 +88,7 @@ export function timerTask<M extends Message, V>(
   };
   const emit = (state: TimerState<V>, entry: TimerEntry<V>, firedAtMs: number): void => {
     const out = logic.onFire(entry, firedAtMs);
-    state.outputs.push(o.codec.encode(o.outputTopic, logic.outputMessage, out.message, out.key));
+    state.outputs.push(o.codec.encode(o.outputTopic, logic.outputMessage, out.message, out.key, { ...out.headers }));
     metrics?.fired.inc({ processor: logic.name });
   };
   const fireDue = (state: TimerState<V>): void => {

@@ -34,25 +34,34 @@ export function messageIndexesOf(message: DescMessage): number[] {
   }
 }
 
+/** The `message` declarations of a .proto file as a tree, each node with its full name. */
+export interface ProtoMessageTree {
+  readonly fullName: string;
+  readonly children: readonly ProtoMessageTree[];
+}
+
 /**
- * Fully-qualified name of the message at `indexes` in a .proto source text. A small scanner
- * (package + nested `message` blocks) is enough: registry schemas are our own canonical files.
+ * Parses the message tree of a .proto source text once. A small scanner (package + nested
+ * `message` blocks) is enough: registry schemas are our own canonical files.
  */
-export function messageNameAt(source: string, indexes: readonly number[]): string | undefined {
+export function parseMessageTree(source: string): ProtoMessageTree {
   const stripped = source.replace(/\/\/[^\n]*/g, "").replace(/\/\*[\s\S]*?\*\//g, "");
-  const pkg = /\bpackage\s+([\w.]+)\s*;/.exec(stripped)?.[1];
+  const pkg = /\bpackage\s+([\w.]+)\s*;/.exec(stripped)?.[1] ?? "";
   interface Node {
-    name: string;
+    fullName: string;
     children: Node[];
   }
-  const root: Node = { name: "", children: [] };
+  const root: Node = { fullName: pkg, children: [] };
   const stack: (Node | null)[] = [root];
   const tokens = stripped.match(/"(?:[^"\\]|\\.)*"|\w+|[{}]/g) ?? [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     if (token === "message" && tokens[i + 2] === "{") {
-      const node: Node = { name: tokens[i + 1] ?? "", children: [] };
+      // A message inside a non-message block (an `extend`, say) is unreachable by index.
       const parent = stack.at(-1);
+      const name = tokens[i + 1] ?? "";
+      const prefix = parent?.fullName ?? "";
+      const node: Node = { fullName: prefix === "" ? name : `${prefix}.${name}`, children: [] };
       if (parent) parent.children.push(node);
       stack.push(node);
       i += 2;
@@ -62,13 +71,24 @@ export function messageNameAt(source: string, indexes: readonly number[]): strin
       stack.pop();
     }
   }
-  const names: string[] = [];
-  let node = root;
+  return root;
+}
+
+/** Full name of the message at Confluent `indexes` in a parsed tree; no allocation per call. */
+export function messageNameIn(tree: ProtoMessageTree, indexes: readonly number[]): string | undefined {
+  let node = tree;
   for (const index of indexes) {
     const child = node.children[index];
     if (child === undefined) return undefined;
-    names.push(child.name);
     node = child;
   }
-  return [pkg, ...names].filter((s) => s !== undefined && s !== "").join(".");
+  return node.fullName;
+}
+
+/**
+ * Fully-qualified name of the message at `indexes` in a .proto source text. Parses the text on
+ * every call: per-record decoding goes through `MessageNameCache` instead.
+ */
+export function messageNameAt(source: string, indexes: readonly number[]): string | undefined {
+  return messageNameIn(parseMessageTree(source), indexes);
 }

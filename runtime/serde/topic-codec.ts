@@ -2,7 +2,8 @@ import { createRegistry, type DescMessage, fromBinary, type Message, toBinary } 
 import type { TopicSpec } from "../catalog/topic-spec.js";
 import { errorMessage, TributaryError } from "../errors.js";
 import type { ConsumedRecord, OutgoingRecord, RecordHeaders } from "../kafka/kafka-adapter.js";
-import { messageIndexesOf, messageNameAt, protoSourceOf } from "./proto-source.js";
+import { MessageNameCache } from "./message-name-cache.js";
+import { messageIndexesOf, protoSourceOf } from "./proto-source.js";
 import type { RegisteredSchema, SchemaRegistryClient } from "./schema-registry-client.js";
 import { decodeWire, encodeWire } from "./wire-format.js";
 
@@ -32,6 +33,9 @@ export class TopicCodec {
   readonly #registry: SchemaRegistryClient;
   readonly #types;
   readonly #idsByTopic = new Map<string, number>();
+  readonly #names = new MessageNameCache();
+  /** Writer schemas already fetched, so a record of a known schema needs no await. */
+  readonly #writers = new Map<number, RegisteredSchema>();
 
   constructor(registry: SchemaRegistryClient, knownMessages: readonly DescMessage[]) {
     this.#registry = registry;
@@ -78,20 +82,11 @@ export class TopicCodec {
   async decode<T extends Message>(record: ConsumedRecord, expected: DescMessage): Promise<DecodedRecord<T>> {
     if (record.value === null) throw new TributaryError("decode_failed", "record has no value (tombstone)");
     const frame = decodeWire(record.value);
-    let writer: RegisteredSchema;
-    try {
-      writer = await this.#registry.getById(frame.schemaId);
-    } catch (err) {
-      if (err instanceof TributaryError && err.canRetry) throw err;
-      throw new TributaryError(
-        "decode_failed",
-        `schema id ${frame.schemaId} unknown to the registry: ${errorMessage(err)}`,
-      );
-    }
+    const writer = this.#writers.get(frame.schemaId) ?? (await this.#fetchWriter(frame.schemaId));
     if (writer.schemaType !== "PROTOBUF") {
       throw new TributaryError("decode_failed", `schema ${frame.schemaId} is ${writer.schemaType}, not PROTOBUF`);
     }
-    const typeName = messageNameAt(writer.schema, frame.messageIndexes);
+    const typeName = this.#names.nameAt(frame.schemaId, writer.schema, frame.messageIndexes);
     if (typeName !== expected.typeName) {
       throw new TributaryError(
         "decode_failed",
@@ -105,6 +100,17 @@ export class TopicCodec {
       return { record, message, messageType: typeName, schemaId: frame.schemaId };
     } catch (err) {
       throw new TributaryError("decode_failed", `invalid ${typeName} payload: ${errorMessage(err)}`);
+    }
+  }
+
+  async #fetchWriter(schemaId: number): Promise<RegisteredSchema> {
+    try {
+      const writer = await this.#registry.getById(schemaId);
+      this.#writers.set(schemaId, writer);
+      return writer;
+    } catch (err) {
+      if (err instanceof TributaryError && err.canRetry) throw err;
+      throw new TributaryError("decode_failed", `schema id ${schemaId} unknown to the registry: ${errorMessage(err)}`);
     }
   }
 }

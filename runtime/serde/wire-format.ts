@@ -15,6 +15,8 @@ export interface WireFrame {
 }
 
 const MAGIC_BYTE = 0;
+/** Shared by every decoded frame of the common case, so decoding allocates no index array. */
+const FIRST_MESSAGE: readonly number[] = Object.freeze([0]);
 
 export function encodeWire(frame: WireFrame): Buffer {
   const indexes = isFirstMessage(frame.messageIndexes) ? [0] : [frame.messageIndexes.length, ...frame.messageIndexes];
@@ -33,8 +35,10 @@ export function encodeWire(frame: WireFrame): Buffer {
 export function decodeWire(bytes: Uint8Array): WireFrame {
   if (bytes.length < 6) throw malformed(`value has ${bytes.length} bytes, fewer than the 6-byte minimum`);
   if (bytes[0] !== MAGIC_BYTE) throw malformed(`unknown magic byte ${bytes[0]}`);
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const schemaId = view.readUInt32BE(1);
+  // Nearly every record is the first message of its schema (index byte 0x00): no varint parse.
+  if (bytes[5] === 0) return { schemaId, messageIndexes: FIRST_MESSAGE, payload: view.subarray(6) };
   let pos = 5;
   const next = (): number => {
     const [value, size] = readZigzagVarint(view, pos);
@@ -43,7 +47,7 @@ export function decodeWire(bytes: Uint8Array): WireFrame {
   };
   const count = next();
   if (count < 0 || count > 64) throw malformed(`message index count ${count} out of range`);
-  const messageIndexes = count === 0 ? [0] : Array.from({ length: count }, next);
+  const messageIndexes = count === 0 ? FIRST_MESSAGE : Array.from({ length: count }, next);
   if (messageIndexes.some((i) => i < 0)) throw malformed("negative message index");
   return { schemaId, messageIndexes, payload: view.subarray(pos) };
 }

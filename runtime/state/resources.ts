@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Pool } from "pg";
+import { postgresCheck, redisCheck } from "../observability/readiness.js";
 import type { Platform } from "../platform.js";
 import { migrate } from "./migrations.js";
 import { migrationsDir, openPool } from "./pg-pool.js";
@@ -12,6 +13,7 @@ import { connectRedis } from "./redis-connection.js";
 export async function usePostgres(platform: Platform, ...flowMigrationDirs: string[]): Promise<Pool> {
   const pool = openPool(platform.config.databaseUrl);
   platform.shutdown.onShutdown("postgres", () => pool.end());
+  platform.readiness.set("postgres", postgresCheck(pool));
   for (const dir of [migrationsDir(), ...flowMigrationDirs]) await migrate(pool, dir, platform.log);
   return pool;
 }
@@ -19,6 +21,7 @@ export async function usePostgres(platform: Platform, ...flowMigrationDirs: stri
 /** The platform's Dragonfly/Redis, closed on shutdown (after the consumer's final commit). */
 export function useRedis(platform: Platform, options: { failFast?: boolean } = {}): Redis {
   const redis = connectRedis(platform.config.redisUrl, options);
+  platform.readiness.set("redis", redisCheck(redis));
   platform.shutdown.onShutdown("redis", async () => {
     await redis.quit().catch(() => redis.disconnect());
   });

@@ -74,7 +74,11 @@ describe("k8s/", () => {
       "strimzi.io/node-pools": "enabled",
     });
     expect(kafka?.spec.kafka.version).toBe("4.3.1");
-    expect(kafka?.spec.kafka.listeners.map((l) => l.port)).toContain(9092);
+    // One listener, TLS with SCRAM-SHA-512: no plaintext port with `simple` authorization on.
+    expect(kafka?.spec.kafka.listeners).toEqual([
+      expect.objectContaining({ name: "tls", port: 9093, tls: true, authentication: { type: "scram-sha-512" } }),
+    ]);
+    expect((kafka?.spec.kafka as { authorization?: unknown } | undefined)?.authorization).toEqual({ type: "simple" });
     expect(kafka?.spec.kafka.config).toMatchObject({
       "min.insync.replicas": 2,
       "default.replication.factor": 3,
@@ -86,10 +90,9 @@ describe("k8s/", () => {
     expect([...(pool?.spec.roles ?? [])].sort()).toEqual(["broker", "controller"]);
   });
 
-  it("runs a 3-instance CloudNativePG cluster whose app Secret feeds DATABASE_URL (services only)", () => {
+  it("runs a 3-instance CloudNativePG cluster; each service's own role Secret feeds its DATABASE_URL", () => {
     const clusters = bodies<{ metadata: { name: string }; spec: { instances: number } }>("Cluster");
     expect(clusters.map((c) => c.spec.instances)).toEqual([3]);
-    const appSecret = `${clusters[0]?.metadata.name}-app`;
     const databases = bodies<{ spec: { name: string; owner: string; cluster: { name: string } } }>("Database");
     expect(databases.map((d) => d.spec)).toContainEqual({
       name: "tributary",
@@ -102,8 +105,12 @@ describe("k8s/", () => {
       for (const container of deployment.spec?.template.spec?.containers ?? []) {
         for (const variable of container.env ?? []) {
           const ref = variable.valueFrom?.secretKeyRef;
-          if (ref !== undefined) expect(ref.name, `${container.name} ${variable.name}`).toBe(appSecret);
-          if (variable.name === "DATABASE_URL") expect(ref?.key).toBe("uri");
+          if (variable.name === "DATABASE_URL") {
+            expect(ref, `${container.name} DATABASE_URL`).toEqual({
+              name: `tributary-pg-${container.name}`,
+              key: "uri",
+            });
+          }
         }
       }
     }

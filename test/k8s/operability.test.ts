@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SERVICE_IMAGE_TAG } from "../../k8s/generate/service-manifests.js";
 import { metricsPortOf } from "../../k8s/generate/service-metrics.js";
-import { serviceEntry } from "../../services/registry.js";
+import { serviceEntry, serviceRegistry } from "../../services/registry.js";
 import { renderKustomization } from "./support/kustomize-render.js";
 import { repoRoot } from "./support/repo-paths.js";
 import { requiredSecrets } from "./support/required-secrets.js";
@@ -195,7 +195,11 @@ describe("operable", () => {
   it("creates every required Secret in prerequisites.sh", () => {
     const script = readFileSync(join(k8sDir, "scripts", "prerequisites.sh"), "utf8");
     for (const [name, keys] of requiredSecrets()) {
-      expect(script, name).toContain(`create secret generic ${name}`);
+      // The per-service Postgres role Secrets are made in one loop over stack/services.tsv.
+      const perService = serviceRegistry.some((s) => name === `tributary-pg-${s.name}`);
+      const made = perService ? 'create secret generic "$secret"' : `create secret generic ${name}`;
+      if (perService) expect(script).toContain('secret="tributary-pg-$service"');
+      expect(script, name).toContain(made);
       for (const key of keys) expect(script, `${name} ${key}`).toContain(`${key}=`);
     }
   });

@@ -3,9 +3,11 @@ import type { Registry } from "prom-client";
 import { errorMessage, TributaryError } from "../../errors.js";
 import type { ConsumedRecord, PartitionBatch, PartitionOffsets, RecordPosition } from "../../kafka/kafka-adapter.js";
 import type { Logger } from "../../observability/logger.js";
+import { endSpan } from "../../observability/tracing.js";
 import { AsyncMutex } from "../async-mutex.js";
 import { sendToDeadLetter } from "../dead-letter.js";
 import type { PartitionChunk } from "../offset-safe-store.js";
+import { rememberTraced, startCommitSpan, startProcessSpan } from "./batch-spans.js";
 import type { InitialOffset, OpenPartition, PartitionTask, TaskContext } from "./partition-task.js";
 import type { Clock, ConsumerPort, OffsetsPort, ProducerPort, RecordCodec } from "./ports.js";
 import { systemClock } from "./ports.js";
@@ -88,6 +90,8 @@ export class TaskRunner<M extends Message, S, C> {
   #lastCommitAtMs: number;
   #ends: readonly PartitionOffsets[] = [];
   #endsReadAtMs = Number.NEGATIVE_INFINITY;
+  /** Traceparents applied since the last commit (tracing on only): the commit span's parent and links. */
+  #traced: string[] = [];
 
   constructor(options: TaskRunnerOptions<M, S, C>) {
     this.#o = options;
@@ -152,7 +156,7 @@ export class TaskRunner<M extends Message, S, C> {
 
   /** One partition's fetched records. Resolves "seeked" when the fetch position was moved. */
   handleBatch(batch: PartitionBatch): Promise<"consumed" | "seeked"> {
-    return this.#mutex.run(() => this.#accept(batch));
+    return this.#mutex.run(() => this.#acceptTraced(batch));
   }
 
   /** The partitions of the topic this member owns after a rebalance. */
@@ -220,6 +224,21 @@ export class TaskRunner<M extends Message, S, C> {
     if (this.#o.initialOffset) return this.#o.initialOffset(partition);
     const offsets = await this.#o.offsets.partitionOffsets(this.#o.topic);
     return offsets.find((o) => o.partition === partition)?.low ?? 0;
+  }
+
+  async #acceptTraced(batch: PartitionBatch): Promise<"consumed" | "seeked"> {
+    if (batch.topic !== this.#o.topic || batch.records.length === 0) return "consumed";
+    const span = startProcessSpan(this.#task.name, batch.topic, batch.records);
+    if (span === null) return this.#accept(batch);
+    rememberTraced(this.#traced, batch.records);
+    try {
+      const result = await this.#accept(batch);
+      endSpan(span);
+      return result;
+    } catch (err) {
+      endSpan(span, err);
+      throw err;
+    }
   }
 
   async #accept(batch: PartitionBatch): Promise<"consumed" | "seeked"> {
@@ -325,6 +344,8 @@ export class TaskRunner<M extends Message, S, C> {
     }
     if (work.length === 0) return;
     const endTimer = this.#m?.commitSeconds.startTimer({ processor: task.name });
+    const span = startCommitSpan(task.name, this.#o.topic, this.#traced);
+    this.#traced = [];
     let conflicted: Set<number>;
     try {
       await task.beforeCommit?.(work.map((w) => ({ state: w.slot.state, changes: w.changes })));
@@ -336,10 +357,13 @@ export class TaskRunner<M extends Message, S, C> {
         if (task.restore) task.restore(w.slot.state, w.changes);
         else await this.#reopen(w.slot.partition, "commit failed");
       }
+      endSpan(span, err);
       throw err;
     } finally {
       endTimer?.();
     }
+    span?.setAttribute("tributary.commit.conflicts", conflicted.size);
+    endSpan(span);
     const hints: RecordPosition[] = [];
     let committed = 0;
     for (const { slot, changes, chunk } of work) {

@@ -65,6 +65,18 @@ export function operatorSecrets(resources: readonly Cr[]): Map<string, SecretSou
   const secrets = new Map<string, SecretSource>();
   for (const cr of resources) {
     const name = cr.metadata?.name ?? "";
+    if (cr.kind === "KafkaUser") {
+      // Strimzi's User Operator: Secret `<user>` with the SCRAM password and a JAAS line.
+      secrets.set(name, { keys: new Set(["password", "sasl.jaas.config"]), origin: `KafkaUser/${name} (Strimzi)` });
+      continue;
+    }
+    if (cr.kind === "Kafka") {
+      secrets.set(`${name}-cluster-ca-cert`, {
+        keys: new Set(["ca.crt", "ca.p12", "ca.password"]),
+        origin: `Kafka/${name} (Strimzi)`,
+      });
+      continue;
+    }
     if (cr.kind !== "Cluster") continue;
     const origin = `Cluster/${name} (CloudNativePG)`;
     const initdb = (cr.spec?.bootstrap as { initdb?: { secret?: unknown } } | undefined)?.initdb;
