@@ -38,17 +38,60 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
 }
 
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | "too_large"> {
-  const declared = Number(req.headers["content-length"] ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) return "too_large";
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) return "too_large";
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** Bytes of an oversized body read and dropped so the caller can read its 413; past it, reset. */
+const DISCARD_LIMIT_FACTOR = 64;
+const DISCARD_WAIT_MS = 10_000;
+
+/**
+ * The body, or "too_large" once it passes `maxBytes`. An oversized body is not kept: the rest is
+ * read and dropped (bounded by DISCARD_LIMIT_FACTOR × the cap and DISCARD_WAIT_MS, then the
+ * connection is reset), so an HTTP client still sending gets its 413 instead of a broken pipe,
+ * and memory stays bounded by the cap.
+ */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | "too_large"> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? Number.NaN);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = () => {
+      req.destroy();
+      resolve("too_large");
+    };
+    const overflow = () => {
+      tooLarge = true;
+      chunks.length = 0;
+      timer = setTimeout(giveUp, DISCARD_WAIT_MS);
+      timer.unref();
+    };
+    if (Number.isFinite(declared) && declared > maxBytes * DISCARD_LIMIT_FACTOR) {
+      resolve("too_large");
+      return;
+    }
+    if (Number.isFinite(declared) && declared > maxBytes) overflow();
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (tooLarge) {
+        if (size > maxBytes * DISCARD_LIMIT_FACTOR) {
+          clearTimeout(timer);
+          giveUp();
+        }
+        return;
+      }
+      if (size > maxBytes) overflow();
+      else chunks.push(chunk);
+    });
+    req.once("end", () => {
+      clearTimeout(timer);
+      resolve(tooLarge ? "too_large" : Buffer.concat(chunks));
+    });
+    req.once("error", (err) => {
+      clearTimeout(timer);
+      if (tooLarge) resolve("too_large");
+      else reject(err);
+    });
+  });
 }
 
 /**
@@ -96,9 +139,7 @@ async function serve(
     }
     const raw = await readBody(req, route.maxBodyBytes);
     if (raw === "too_large") {
-      // Stop reading: draining a 50 MB body only to discard it costs the bandwidth the cap exists
-      // to save. The connection is closed once the answer is out (a client still sending gets it
-      // before the reset).
+      // The body was dropped as it came (see readBody); the connection is not reused.
       res.setHeader("connection", "close");
       send(
         res,
@@ -111,7 +152,6 @@ async function serve(
           "body",
         ),
       );
-      res.once("finish", () => req.destroy());
       return;
     }
     if (raw.length === 0) {
