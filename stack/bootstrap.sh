@@ -15,6 +15,8 @@ ensure_debian_packages() {
   pg_bin_dir >/dev/null || missing+=(postgresql)
   command -v npm >/dev/null || missing+=(npm)
   command -v curl >/dev/null || missing+=(curl)
+  # The console's browser tests drive Debian's Chromium through playwright-core (no browser download).
+  command -v chromium >/dev/null || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return 0
   [ "$(id -u)" -eq 0 ] || die "missing Debian packages: ${missing[*]} (run as root or install them)"
   log "installing Debian packages: ${missing[*]}"
