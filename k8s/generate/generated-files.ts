@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { topicCatalog } from "../../runtime/catalog/catalog.js";
 import { serviceRegistry } from "../../services/registry.js";
 import { renderStackTable } from "../../services/stack-table.js";
+import { renderAutoscalers } from "./autoscaling.js";
+import { renderDashboardConfigMap, renderDashboardJson } from "./grafana-dashboard.js";
 import { renderKafkaTopics } from "./kafka-topics.js";
 import { renderKafkaUsers } from "./kafka-users.js";
 import { renderNetworkPolicies } from "./network-policies.js";
@@ -25,6 +27,9 @@ export function generatedFiles(): GeneratedFile[] {
     { path: "k8s/network/policies.yaml", text: renderNetworkPolicies(serviceRegistry) },
     ...serviceRegistry.map((s) => ({ path: `k8s/services/${s.name}.yaml`, text: renderServiceManifest(s) })),
     { path: "k8s/services/kustomization.yaml", text: renderServicesKustomization(serviceRegistry) },
+    { path: "k8s/autoscaling/autoscalers.yaml", text: renderAutoscalers(serviceRegistry) },
+    { path: "k8s/monitoring/grafana/tributary.json", text: renderDashboardJson() },
+    { path: "k8s/monitoring/grafana-dashboard.yaml", text: renderDashboardConfigMap() },
     { path: "k8s/monitoring/service-pod-monitors.yaml", text: renderServicePodMonitors(serviceRegistry) },
     { path: "stack/services.tsv", text: renderStackTable(serviceRegistry) },
   ];

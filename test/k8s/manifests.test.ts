@@ -9,6 +9,7 @@ import { loadManifestFile, type ManifestDoc, yamlFilesUnder } from "./support/ma
 import { repoRoot, sharedSchema, sharedSchemasDir } from "./support/repo-paths.js";
 import { checkServices, SERVICE_IMAGE } from "./support/service-checks.js";
 import { validateSkaffoldFile } from "./support/skaffold-check.js";
+import { modelValidators } from "./support/model-validators.js";
 import { structuralValidators } from "./support/structural-schemas.js";
 import { validateManifests } from "./support/validate-manifests.js";
 
@@ -25,6 +26,11 @@ beforeAll(() => {
   crdValidators = loadCrdValidators([...new Set([...crdFiles, ...present])].map(sharedSchema));
   // Kinds without an upstream CRD in ../shared/k8s-schemas get a structural schema instead.
   for (const [key, validator] of structuralValidators()) if (!crdValidators.has(key)) crdValidators.set(key, validator);
+  // KEDA and Prometheus Operator objects are also checked against the schemas their npm models carry.
+  for (const [key, validator] of modelValidators()) {
+    const other = crdValidators.get(key);
+    crdValidators.set(key, other === undefined ? validator : (r) => [...other(r), ...validator(r)]);
+  }
   docs = yamlFilesUnder(k8sDir)
     .filter((file) => !file.endsWith("kustomization.yaml"))
     .flatMap(loadManifestFile);
@@ -41,7 +47,7 @@ describe("k8s/", () => {
   });
 
   it("deploys every manifest through k8s/kustomization.yaml", () => {
-    expect(kustomizationProblems(k8sDir, [join(k8sDir, "monitoring")])).toEqual([]);
+    expect(kustomizationProblems(k8sDir, [join(k8sDir, "monitoring"), join(k8sDir, "autoscaling")])).toEqual([]);
   });
 
   it("runs each service as its config.ts allows: env vars, entry point, port, probes, PDBs", () => {

@@ -55,6 +55,7 @@ describe("the rendered kustomization (k8s/ and k8s/monitoring)", () => {
     for (const [dir, rendered] of [
       [k8sDir, base],
       [join(k8sDir, "monitoring"), monitoring],
+      [join(k8sDir, "autoscaling"), renderKustomization(join(k8sDir, "autoscaling"))],
     ] as const) {
       const ours = byIdentity(rendered.map((d) => d.body));
       const theirs = byIdentity(kubectlKustomize(dir) ?? []);

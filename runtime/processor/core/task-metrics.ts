@@ -32,6 +32,11 @@ export function taskMetrics(registry: Registry) {
       "Records behind the log end, from the offsets stored with the state (kafka_consumergroup_lag style)",
       ["topic", "partition", "group"],
     ),
+    lastCommit: gaugeOf(
+      "tributary_processor_last_commit_timestamp_seconds",
+      "Unix time of the last commit that stored records with their state (freshness: time() minus this while lag > 0)",
+      ["processor"],
+    ),
     commitSeconds,
   };
 }

@@ -382,6 +382,7 @@ export class TaskRunner<M extends Message, S, C> {
     }
     this.#buffered = [...this.#slots.values()].reduce((n, s) => n + s.records, 0);
     this.#m?.records.inc({ processor: task.name }, committed);
+    if (committed > 0) this.#m?.lastCommit.set({ processor: task.name }, Date.now() / 1000);
     if (hints.length > 0) void this.#consumer?.commitHint(hints).catch(() => undefined);
     this.#updateLag();
     this.#o.onProgress?.(
