@@ -17,9 +17,11 @@ export const ACTIVATION_LAG_RECORDS = 100;
 export const GATEWAY_MAX_REPLICAS = 6;
 export const GATEWAY_CPU_UTILIZATION_PERCENT = 70;
 
-/** Consumers of a Kafka topic: one KEDA ScaledObject each. */
+/** Processors and sinks consuming a Kafka topic: one KEDA ScaledObject each. */
 export function scaledServices(registry: readonly ServiceEntry[]): ServiceEntry[] {
-  return registry.filter((s) => s.kafka.reads.length > 0 && s.kafka.group !== undefined);
+  return registry.filter(
+    (s) => (s.role === "processor" || s.role === "sink") && s.kafka.reads.length > 0 && s.kafka.group !== undefined,
+  );
 }
 
 /**
