@@ -5,7 +5,8 @@ STACK_DIR="${STACK_DIR:-$TRIBUTARY_ROOT/.stack}"
 STACK_DATA_DIR="$STACK_DIR/data"
 STACK_LOG_DIR="$STACK_DIR/logs"
 STACK_RUN_DIR="$STACK_DIR/run"
-STACK_LIB_DIR="$STACK_DIR/lib"
+# Downloaded jars (Kafka, Apicurio): shareable between stacks (a test's own STACK_DIR reuses them).
+STACK_LIB_DIR="${STACK_LIB_DIR:-$STACK_DIR/lib}"
 
 # Non-default ports so the stack never collides with machine-wide services.
 KAFKA_PORT="${KAFKA_PORT:-19092}"
@@ -26,6 +27,23 @@ unset _service _entry _port_var _port _health
 KAFKA_VERSION="4.3.1"
 POSTGRES_DB="${POSTGRES_DB:-tributary}"
 POSTGRES_USER="${POSTGRES_USER:-tributary}"
+
+# KAFKA_SECURITY=scram: the broker listens with SASL_SSL (SCRAM-SHA-512) on KAFKA_PORT, with a CA
+# and a broker certificate generated at set-up under $STACK_DIR/kafka-tls/, and a data dir of its
+# own (data/kafka-scram); every process started from this environment authenticates as user
+# `tributary`. Default `plaintext`: no TLS, no SASL.
+KAFKA_SECURITY="${KAFKA_SECURITY:-plaintext}"
+KAFKA_TLS_DIR="$STACK_DIR/kafka-tls"
+case "$KAFKA_SECURITY" in
+  plaintext) ;;
+  scram)
+    export KAFKA_SASL_MECHANISM="${KAFKA_SASL_MECHANISM:-scram-sha-512}"
+    export KAFKA_SASL_USERNAME="${KAFKA_SASL_USERNAME:-tributary}"
+    export KAFKA_SASL_PASSWORD_FILE="${KAFKA_SASL_PASSWORD_FILE:-$KAFKA_TLS_DIR/tributary.password}"
+    export KAFKA_TLS_CA_FILE="${KAFKA_TLS_CA_FILE:-$KAFKA_TLS_DIR/ca.pem}"
+    ;;
+  *) printf '[stack] error: KAFKA_SECURITY must be plaintext or scram, got %s\n' "$KAFKA_SECURITY" >&2; exit 2 ;;
+esac
 
 # What the TypeScript services read (see runtime/config/platform-config.ts).
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"

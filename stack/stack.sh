@@ -2,6 +2,7 @@
 # The local stack: Kafka (KRaft), Postgres, Redis (Dragonfly stand-in), Apicurio Registry and the
 # Tributary services, each a plain process with its data, log and pid file under .stack/.
 #   stack.sh up [infra]   start everything (or only the infrastructure) and wait until healthy
+#   stack.sh up kafka     start only the broker (KAFKA_SECURITY=scram: SASL_SSL, see env.sh)
 #   stack.sh down         stop everything cleanly (SIGTERM, then wait)
 #   stack.sh status       one line per component
 set -euo pipefail
@@ -124,17 +125,41 @@ redis_ok() { [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
 
 # ---------- Kafka ----------
 kafka_java() { java -Xms256m -Xmx1g -Dlog4j2.configurationFile="$STACK_DIR/kafka-log4j2.yaml" -cp "$STACK_LIB_DIR/kafka/*" "$@"; }
+kafka_data_dir() { if [ "$KAFKA_SECURITY" = scram ]; then echo "$STACK_DATA_DIR/kafka-scram"; else echo "$STACK_DATA_DIR/kafka"; fi; }
+# KAFKA_SECURITY=scram: a CA, a broker certificate for 127.0.0.1 (PEM, unencrypted PKCS#8 key, as
+# Kafka's PEM keystore reads it) and random passwords for the broker's own user and `tributary`.
+# Made once; the CA is what clients trust (KAFKA_TLS_CA_FILE).
+ensure_kafka_tls() {
+  [ -f "$KAFKA_TLS_DIR/broker.pem" ] && return 0
+  command -v openssl >/dev/null || die "KAFKA_SECURITY=scram needs openssl"
+  mkdir -p "$KAFKA_TLS_DIR" && chmod 700 "$KAFKA_TLS_DIR"
+  (
+    cd "$KAFKA_TLS_DIR"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 825 -subj "/CN=Tributary local CA" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout broker.key -out broker.csr -subj "/CN=127.0.0.1" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n' >broker.ext
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out broker.crt -days 825 -extfile broker.ext 2>/dev/null
+    openssl pkcs8 -topk8 -nocrypt -in broker.key -out broker.pkcs8.key
+    cat broker.pkcs8.key broker.crt >broker.pem
+    openssl rand -hex 24 >admin.password
+    openssl rand -hex 24 >tributary.password
+    chmod 600 ./*.key ./*.password broker.pem
+  ) || die "could not generate the Kafka certificates in $KAFKA_TLS_DIR"
+  log "kafka     generated a CA and a broker certificate in $KAFKA_TLS_DIR"
+}
 write_kafka_config() {
+  local listener=PLAINTEXT
+  [ "$KAFKA_SECURITY" = scram ] && listener=SASL_SSL
   cat >"$STACK_DIR/kafka.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=$listener://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=$listener://127.0.0.1:$KAFKA_PORT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=$STACK_DATA_DIR/kafka
+inter.broker.listener.name=$listener
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,$listener:$listener
+log.dirs=$(kafka_data_dir)
 num.partitions=3
 auto.create.topics.enable=false
 offsets.topic.replication.factor=1
@@ -146,6 +171,18 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 PROPS
+  if [ "$KAFKA_SECURITY" = scram ]; then
+    cat >>"$STACK_DIR/kafka.properties" <<PROPS
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(cat "$KAFKA_TLS_DIR/admin.password")";
+ssl.keystore.type=PEM
+ssl.keystore.location=$KAFKA_TLS_DIR/broker.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$KAFKA_TLS_DIR/ca.pem
+ssl.endpoint.identification.algorithm=https
+PROPS
+  fi
   cat >"$STACK_DIR/kafka-log4j2.yaml" <<YAML
 Configuration:
   Appenders:
@@ -169,17 +206,26 @@ start_kafka() {
   is_running kafka && return 0
   require_free_port kafka "$KAFKA_PORT"
   require_free_port kafka-controller "$KAFKA_CONTROLLER_PORT"
+  [ "$KAFKA_SECURITY" = scram ] && ensure_kafka_tls
   write_kafka_config
-  if [ ! -f "$STACK_DATA_DIR/kafka/meta.properties" ]; then
+  if [ ! -f "$(kafka_data_dir)/meta.properties" ]; then
     local clusterId; clusterId=$(kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)
+    local scram=()
+    if [ "$KAFKA_SECURITY" = scram ]; then
+      scram=(--add-scram "SCRAM-SHA-512=[name=admin,password=$(cat "$KAFKA_TLS_DIR/admin.password")]"
+        --add-scram "SCRAM-SHA-512=[name=$KAFKA_SASL_USERNAME,password=$(cat "$KAFKA_TLS_DIR/tributary.password")]")
+    fi
     log "formatting Kafka storage (cluster $clusterId)"
-    kafka_java kafka.tools.StorageTool format --standalone -t "$clusterId" -c "$STACK_DIR/kafka.properties" >"$STACK_LOG_DIR/kafka-format.log" 2>&1 \
+    kafka_java kafka.tools.StorageTool format --standalone -t "$clusterId" -c "$STACK_DIR/kafka.properties" "${scram[@]}" >"$STACK_LOG_DIR/kafka-format.log" 2>&1 \
       || { cat "$STACK_LOG_DIR/kafka-format.log" >&2; die "kafka storage format failed"; }
   fi
   nohup java -Xms256m -Xmx1g -XX:+UseG1GC -Dlog4j2.configurationFile="$STACK_DIR/kafka-log4j2.yaml" \
     -cp "$STACK_LIB_DIR/kafka/*" kafka.Kafka "$STACK_DIR/kafka.properties" >"$STACK_LOG_DIR/kafka.log" 2>&1 &
   echo $! >"$(pid_file kafka)"
   wait_for kafka 90 kafka_ok
+}
+kafka_listener_summary() {
+  if [ "$KAFKA_SECURITY" = scram ]; then echo "SASL_SSL SCRAM-SHA-512 as $KAFKA_SASL_USERNAME, CA $KAFKA_TLS_CA_FILE"; else echo plaintext; fi
 }
 kafka_ok() { port_open "$KAFKA_PORT" && grep -q "Kafka Server started" "$STACK_LOG_DIR/kafka.log"; }
 
@@ -241,7 +287,7 @@ stop_pid() {
 up_infra() {
   start_postgres; log "postgres  ready  127.0.0.1:$POSTGRES_PORT  db=$POSTGRES_DB user=$POSTGRES_USER"
   start_redis;    log "redis     ready  127.0.0.1:$REDIS_PORT (AOF on)"
-  start_kafka;    log "kafka     ready  127.0.0.1:$KAFKA_PORT ($KAFKA_VERSION, KRaft)"
+  start_kafka;    log "kafka     ready  127.0.0.1:$KAFKA_PORT ($KAFKA_VERSION, KRaft, $(kafka_listener_summary))"
   start_registry; log "registry  ready  http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
   node dist/cli/main.js topics create >/dev/null
   log "topics    created from the catalog"
@@ -281,9 +327,11 @@ stop_services() {
 }
 
 case "${1:-}" in
-  up) up_infra; [ "${2:-}" = infra ] || up_services ;;
+  up)
+    if [ "${2:-}" = kafka ]; then start_kafka; log "kafka     ready  127.0.0.1:$KAFKA_PORT ($(kafka_listener_summary))"
+    else up_infra; [ "${2:-}" = infra ] || up_services; fi ;;
   restart-services) up_infra; stop_services; up_services ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: stack.sh up [infra] | restart-services | down | status" >&2; exit 2 ;;
+  *) echo "usage: stack.sh up [infra|kafka] | restart-services | down | status" >&2; exit 2 ;;
 esac
