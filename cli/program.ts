@@ -7,6 +7,7 @@ import { registerCompletionCommand } from "./completion-command.js";
 import { registerDlqCommand } from "./dlq-command.js";
 import { registerKeysCommand } from "./keys-command.js";
 import { registerMessagesCommand } from "./messages-command.js";
+import { registerMigrateCommand } from "./migrate-command.js";
 import { integerAtLeast, replayFrom, tailFrom } from "./options.js";
 import { type OutputFormat, outputOption } from "./output-format.js";
 import { registerPingCommands } from "./ping-commands.js";
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerPingCommands(program);
   registerReplayCommand(program);
   registerKeysCommand(program);
+  registerMigrateCommand(program);
   registerTxnCommands(program);
   registerMessagesCommand(program);
   registerSimulateCommand(program);
@@ -127,7 +129,7 @@ function registerReplayCommand(program: Command): void {
   program
     .command("replay")
     .description("rebuild a processor's state into a fresh namespace, then switch")
-    .argument("<processor>", "a replayable processor, e.g. ping-counter, pings-sink, messages-sink")
+    .argument("<processor>", "a replayable processor, e.g. ping-counter, pings-sink, messages-sink, transaction-timer")
     .option("--from <position>", "earliest | <ISO time>", replayFrom, "earliest")
     .action(async function (this: Command, processor: string, o: { from: string }) {
       // Loaded on use: the registry pulls in every service module.

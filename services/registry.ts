@@ -13,6 +13,10 @@ import { pingsSinkReplayTarget } from "../sinks/pings/index.js";
 import * as transactionsSink from "../sinks/transactions/config.js";
 import { defineService, type ServiceEntry } from "./service-entry.js";
 
+/** Migration folders of the runtime: the offsets every Postgres processor stores, and API keys. */
+const OFFSETS_MIGRATIONS = "runtime/state/migrations";
+const AUTH_MIGRATIONS = "runtime/auth/migrations";
+
 /**
  * Every Tributary service, declared once. stack/stack.sh and stack/env.sh (through the generated
  * stack/services.tsv), the Kubernetes manifests (generated k8s/services/*.yaml), `tributary
@@ -27,6 +31,10 @@ export const serviceRegistry = [
     role: "sink",
     config: messagesSink,
     kafka: { reads: ["messages"], writes: ["messages"], group: messagesSink.SERVICE_NAME },
+    postgres: {
+      migrations: [OFFSETS_MIGRATIONS, "sinks/messages/migrations"],
+      tables: { tributary_offsets: "write", messages: "write", messages_cleans: "write" },
+    },
     replay: (ctx) =>
       messagesReplayTarget({
         databaseUrl: ctx.databaseUrl,
@@ -57,6 +65,17 @@ export const serviceRegistry = [
       // GetBatch waits until messages-sink has committed past the produced offsets.
       describesGroups: [messagesSink.SERVICE_NAME],
     },
+    postgres: {
+      // PingCount's fallback (pings), GetBatch (messages, messages_cleans, the sink's offsets), API keys.
+      migrations: [OFFSETS_MIGRATIONS, AUTH_MIGRATIONS, "sinks/messages/migrations", "sinks/pings/migrations"],
+      tables: {
+        tributary_api_keys: "read",
+        pings: "read",
+        messages: "read",
+        messages_cleans: "read",
+        tributary_offsets: "read",
+      },
+    },
     deploy: {
       summary: [
         "The gateway: Connect, gRPC and gRPC-Web on one port (8080), writing accepted calls to Kafka.",
@@ -71,6 +90,7 @@ export const serviceRegistry = [
         AUTH_KEY_CACHE_TTL_MS: "5000",
       },
       replicas: 2,
+      cpuAutoscaleMaxReplicas: 6,
       preStopSleepSeconds: 5,
     },
   }),
@@ -94,6 +114,10 @@ export const serviceRegistry = [
     role: "sink",
     config: pingsSink,
     kafka: { reads: ["pings"], writes: [], group: pingsSink.SERVICE_NAME },
+    postgres: {
+      migrations: [OFFSETS_MIGRATIONS, "sinks/pings/migrations"],
+      tables: { tributary_offsets: "write", pings: "write" },
+    },
     replay: (ctx) =>
       pingsSinkReplayTarget({
         databaseUrl: ctx.databaseUrl,
@@ -130,6 +154,10 @@ export const serviceRegistry = [
     role: "processor",
     config: callbackDispatcher,
     kafka: { reads: ["transactions.timeouts"], writes: [], group: callbackDispatcher.SERVICE_NAME },
+    postgres: {
+      migrations: [OFFSETS_MIGRATIONS, "processors/callback-dispatcher/migrations"],
+      tables: { tributary_offsets: "write", transaction_callbacks: "write", transaction_callback_attempts: "write" },
+    },
     deploy: {
       summary: [
         "The callback dispatcher: transactions.timeouts -> webhook or Connect CallbackService calls with",
@@ -149,6 +177,11 @@ export const serviceRegistry = [
     role: "sink",
     config: transactionsSink,
     kafka: { reads: ["transactions"], writes: [], group: transactionsSink.SERVICE_NAME },
+    postgres: {
+      // The outcomes view joins the dispatcher's ledger, so its migrations come first.
+      migrations: [OFFSETS_MIGRATIONS, "processors/callback-dispatcher/migrations", "sinks/transactions/migrations"],
+      tables: { tributary_offsets: "write", transactions: "write", transaction_stray_stops: "write" },
+    },
     deploy: {
       summary: [
         "The transactions sink: transactions -> Postgres (starts, stops, outcomes), offsets in the same",
@@ -163,6 +196,10 @@ export const serviceRegistry = [
     role: "processor",
     config: notificationLogger,
     kafka: { reads: ["notifications"], writes: [], group: notificationLogger.SERVICE_NAME },
+    postgres: {
+      migrations: [OFFSETS_MIGRATIONS, "processors/notification-logger/migrations"],
+      tables: { tributary_offsets: "write", notifications: "write" },
+    },
     replay: (ctx) =>
       notificationLoggerReplayTarget({
         databaseUrl: ctx.databaseUrl,
@@ -183,6 +220,10 @@ export const serviceRegistry = [
     role: "processor",
     config: postbackDelivery,
     kafka: { reads: ["postbacks"], writes: [], group: postbackDelivery.SERVICE_NAME },
+    postgres: {
+      migrations: [OFFSETS_MIGRATIONS, "processors/postback-delivery/migrations"],
+      tables: { tributary_offsets: "write", postback_deliveries: "write", postback_attempts: "write" },
+    },
     deploy: {
       summary: [
         "The postback delivery: postbacks -> HTTP calls to third parties through the outbound guard, with",

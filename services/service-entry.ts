@@ -44,6 +44,11 @@ export interface DeploySettings {
   /** The service's own ConfigMap `<name>-config` (each key must be in ENV_VARS). */
   readonly settings: Readonly<Record<string, string>>;
   readonly replicas: number;
+  /**
+   * Stateless request servers: a CPU HorizontalPodAutoscaler from `replicas` up to this many
+   * (k8s/autoscaling). Consumers scale on lag instead (a KEDA ScaledObject each, bounded by partitions).
+   */
+  readonly cpuAutoscaleMaxReplicas?: number;
   /** Seconds a pod keeps serving after removal from the Service, before SIGTERM (request-serving services). */
   readonly preStopSleepSeconds?: number;
 }
@@ -66,6 +71,20 @@ export interface KafkaAccess {
   readonly transactionalIds?: readonly string[];
 }
 
+/** How a service uses a Postgres table: read (SELECT) or write (SELECT, INSERT, UPDATE, DELETE). */
+export type TableAccess = "read" | "write";
+
+/**
+ * What a service does in Postgres: its role's grants (`tributary migrate --grants`) come from this
+ * and nothing else; test/integration/pg-least-privilege.test.ts checks them against the SQL in the
+ * service's folder and runs services with nothing more. Tables only: DDL belongs to the owner.
+ */
+export interface PostgresAccess {
+  /** Migration folders (relative to the repository root) whose tables this service uses, applied in order. */
+  readonly migrations: readonly string[];
+  readonly tables: Readonly<Record<string, TableAccess>>;
+}
+
 /** One service, declared once: the stack, k8s manifests, the CLI's replay and tests read this. */
 export interface ServiceEntry<N extends string = string> {
   readonly name: N;
@@ -74,6 +93,8 @@ export interface ServiceEntry<N extends string = string> {
   readonly role: ServiceRole;
   readonly config: ServiceConfigModule;
   readonly kafka: KafkaAccess;
+  /** Set when the service connects to Postgres. */
+  readonly postgres?: PostgresAccess;
   readonly probes: Probes;
   /** Set when `tributary replay <name>` can rebuild the service's state. */
   readonly replay?: (ctx: ReplayContext) => AnyReplayTarget;

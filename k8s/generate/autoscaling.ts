@@ -13,9 +13,8 @@ export const PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090";
 export const LAG_RECORDS_PER_REPLICA = 5000;
 /** Lag below which KEDA counts the processor as idle (it never scales below minReplicaCount). */
 export const ACTIVATION_LAG_RECORDS = 100;
-/** The gateway is stateless: HPA on CPU, between its Deployment's replicas and this many. */
-export const GATEWAY_MAX_REPLICAS = 6;
-export const GATEWAY_CPU_UTILIZATION_PERCENT = 70;
+/** Target CPU of services with a CPU HPA (deploy.cpuAutoscaleMaxReplicas: the gateway). */
+export const CPU_UTILIZATION_PERCENT = 70;
 
 /** Processors and sinks consuming a Kafka topic: one KEDA ScaledObject each. */
 export function scaledServices(registry: readonly ServiceEntry[]): ServiceEntry[] {
@@ -82,7 +81,7 @@ function scaledObject(service: ServiceEntry): object {
   };
 }
 
-function gatewayAutoscaler(gateway: ServiceEntry): object {
+function cpuAutoscaler(gateway: ServiceEntry, maxReplicas: number): object {
   return {
     apiVersion: "autoscaling/v2",
     kind: "HorizontalPodAutoscaler",
@@ -93,13 +92,13 @@ function gatewayAutoscaler(gateway: ServiceEntry): object {
     spec: {
       scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: gateway.name },
       minReplicas: gateway.deploy.replicas,
-      maxReplicas: GATEWAY_MAX_REPLICAS,
+      maxReplicas,
       metrics: [
         {
           type: "Resource",
           resource: {
             name: "cpu",
-            target: { type: "Utilization", averageUtilization: GATEWAY_CPU_UTILIZATION_PERCENT },
+            target: { type: "Utilization", averageUtilization: CPU_UTILIZATION_PERCENT },
           },
         },
       ],
@@ -107,17 +106,19 @@ function gatewayAutoscaler(gateway: ServiceEntry): object {
   };
 }
 
-/** k8s/autoscaling/autoscalers.yaml: a ScaledObject per consumer, an HPA per producer. */
+/** k8s/autoscaling/autoscalers.yaml: a ScaledObject per consumer, a CPU HPA where deploy settings ask. */
 export function renderAutoscalers(registry: readonly ServiceEntry[]): string {
   const docs = [
     ...scaledServices(registry).map(scaledObject),
-    ...registry.filter((s) => s.role === "producer" && s.kafka.writes.length > 0).map(gatewayAutoscaler),
+    ...registry.flatMap((s) =>
+      s.deploy.cpuAutoscaleMaxReplicas === undefined ? [] : [cpuAutoscaler(s, s.deploy.cpuAutoscaleMaxReplicas)],
+    ),
   ];
   const header = [
     serviceManifestHeader(),
     "# KEDA scales each consumer on the lag it reports from the offsets stored with its state",
     `# (tributary_consumergroup_lag, through Prometheus at ${PROMETHEUS_URL}), between one replica and`,
-    "# the partitions of its input topic; an autoscaling/v2 HPA scales each producer on CPU.",
+    "# the partitions of its input topic; an autoscaling/v2 HPA scales the gateway on CPU.",
   ].join("\n");
   return `${header}\n${docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n")}`;
 }

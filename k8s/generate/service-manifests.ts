@@ -23,6 +23,9 @@ export const PLATFORM_CONFIG_MAP = "tributary-platform";
 export function databaseSecretOf(service: ServiceEntry): string {
   return `tributary-pg-${service.name}`;
 }
+/** The owner's credentials (CloudNativePG's app Secret): only the `migrate` init container reads them. */
+export const DATABASE_OWNER_SECRET = "tributary-pg-app";
+
 /** Dragonfly's password Secret (prerequisites.sh): `password` for Dragonfly, `url` for REDIS_URL. */
 export const DRAGONFLY_SECRET = "tributary-dragonfly";
 /** Where the Kafka cluster CA certificate is mounted (KAFKA_TLS_CA_FILE). */
@@ -65,6 +68,27 @@ function httpProbe(path: string, periodSeconds: number, failureThreshold: number
   return { httpGet: { path, port: "http" }, periodSeconds, failureThreshold };
 }
 
+/**
+ * `tributary migrate --grants` as the database owner before the service starts: every migration
+ * (under an advisory lock, so pods starting together take turns) and each service role's grants
+ * from services/registry.ts. Same image and restrictions as the service; no Kafka, no Dragonfly.
+ */
+function migrateContainer(service: { image: string; imagePullPolicy: string; securityContext: object }): object {
+  return {
+    name: "migrate",
+    image: service.image,
+    imagePullPolicy: service.imagePullPolicy,
+    command: ["node", "dist/cli/main.js", "migrate", "--grants"],
+    env: [
+      { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: DATABASE_OWNER_SECRET, key: "uri" } } },
+      { name: "LOG_LEVEL", value: "info" },
+    ],
+    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+    securityContext: service.securityContext,
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+  };
+}
+
 function deployment(service: ServiceEntry): object {
   const port = service.config.DEFAULT_HTTP_PORT;
   const metricsPort = metricsPortOf(service);
@@ -93,6 +117,8 @@ function deployment(service: ServiceEntry): object {
       },
       { name: "KAFKA_TLS_CA_FILE", value: `${KAFKA_CA_DIR}/ca.crt` },
       ...authModeEnv(service),
+      // The init container applied the migrations as the owner; the service's role may not run DDL.
+      ...(service.postgres === undefined ? [] : [{ name: "MIGRATIONS_MODE", value: "verify" }]),
     ],
     ...(preStopSleepSeconds === undefined
       ? {}
@@ -134,6 +160,7 @@ function deployment(service: ServiceEntry): object {
             seccompProfile: { type: "RuntimeDefault" },
           },
           ...placementOf(service.name),
+          ...(service.postgres === undefined ? {} : { initContainers: [migrateContainer(container)] }),
           containers: [container],
           volumes: [
             { name: "tmp", emptyDir: {} },

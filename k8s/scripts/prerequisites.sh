@@ -16,14 +16,21 @@ if ! exists tributary-pg-apicurio; then
 fi
 
 # One Postgres role per service (CloudNativePG managed roles in k8s/postgres/postgres.yaml). `uri`
-# is the service's DATABASE_URL: the session switches to the owner role tributary at login.
+# is the service's DATABASE_URL: the service's own role, with only its declared tables' grants.
 for service in $(cut -f1 "$(dirname "$0")/../../stack/services.tsv" | grep -v '^#'); do
   secret="tributary-pg-$service"
-  exists "$secret" && continue
+  if exists "$secret"; then
+    # Secrets from before least privilege switched to the owner at login (options=-c role=...): drop that.
+    uri=$(kubectl -n "$ns" get secret "$secret" -o jsonpath='{.data.uri}' | base64 -d)
+    if [[ $uri == *"options=-c%20role"* ]]; then
+      kubectl -n "$ns" patch secret "$secret" --type merge -p "{\"stringData\":{\"uri\":\"${uri%%\?options=*}\"}}"
+    fi
+    continue
+  fi
   password="$(openssl rand -hex 24)"
   kubectl -n "$ns" create secret generic "$secret" --type=kubernetes.io/basic-auth \
     --from-literal=username="$service" --from-literal=password="$password" \
-    --from-literal=uri="postgresql://$service:$password@tributary-pg-rw:5432/tributary?options=-c%20role%3Dtributary"
+    --from-literal=uri="postgresql://$service:$password@tributary-pg-rw:5432/tributary"
   kubectl -n "$ns" label secret "$secret" cnpg.io/reload=true
 done
 

@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type { Pool } from "pg";
 import { Authenticator, authMigrationsDir, PgApiKeyStore, RedisTokenBucket } from "../../runtime/auth/index.js";
 import type { Platform } from "../../runtime/platform.js";
-import { migrate } from "../../runtime/state/migrations.js";
+import { prepareSchema } from "../../runtime/state/resources.js";
 import { readAuthConfig } from "./auth-config.js";
 import { authInterceptor, jsonRouteAuthenticate } from "./auth-guard.js";
 import type { JsonRouteAuthenticate } from "./json-route.js";
@@ -27,7 +27,7 @@ export async function gatewayAuth(platform: Platform, pool: Pool, redis: Redis):
     );
     return { interceptors: [], authenticateJson: undefined };
   }
-  await migrate(pool, authMigrationsDir(), platform.log);
+  await prepareSchema(pool, authMigrationsDir(), platform);
   const store = new PgApiKeyStore(pool);
   const bucket = new RedisTokenBucket(redis, `${platform.config.stateNamespace}ratelimit:`);
   const authenticator = new Authenticator({

@@ -33,6 +33,14 @@ export interface PlatformConfig {
   readonly topicPrefix: string;
   /** STATE_NAMESPACE: prefix of every Dragonfly key, so test runs can share one server. Default: "". */
   readonly stateNamespace: string;
+  /**
+   * MIGRATIONS_MODE: `apply` (default, the local stack: a service creates its own tables at start)
+   * or `verify` (Kubernetes: `tributary migrate` ran them as the owner in the pod's init container;
+   * the service, a role without DDL rights, only checks every file is applied and unchanged).
+   */
+  readonly migrationsMode: "apply" | "verify";
+  /** MIGRATIONS_WAIT_MS: with `verify`, how long start-up waits for missing migrations. Default 120000. */
+  readonly migrationsWaitMs: number;
 }
 
 export const platformEnvVars = [
@@ -49,6 +57,8 @@ export const platformEnvVars = [
   "HTTP_HOST",
   "TOPIC_PREFIX",
   "STATE_NAMESPACE",
+  "MIGRATIONS_MODE",
+  "MIGRATIONS_WAIT_MS",
 ] as const;
 
 export function readPlatformConfig(
@@ -72,5 +82,7 @@ export function readPlatformConfig(
     httpHost: env.string("HTTP_HOST", "127.0.0.1"),
     topicPrefix: env.string("TOPIC_PREFIX", ""),
     stateNamespace: env.string("STATE_NAMESPACE", ""),
+    migrationsMode: env.oneOf("MIGRATIONS_MODE", "apply", ["apply", "verify"]),
+    migrationsWaitMs: env.int("MIGRATIONS_WAIT_MS", 120_000, { min: 0, max: 3_600_000 }),
   };
 }

@@ -68,6 +68,72 @@ export async function migrate(pool: Pool, dir: string, log: Logger): Promise<str
   return applied;
 }
 
+/**
+ * For a service whose role may not run DDL (MIGRATIONS_MODE=verify): waits until every file of
+ * `dir` is recorded in schema_migrations with the file's checksum (`tributary migrate` applies
+ * them as the owner), logging what it waits for; fails after waitMs naming the missing files.
+ */
+export async function verifyMigrations(pool: Pool, dir: string, log: Logger, waitMs: number): Promise<void> {
+  const files = readMigrations(dir);
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    const problems = await verificationProblems(pool, files, dir);
+    if (problems.length === 0) return;
+    if (problems.some((p) => p.changed)) {
+      throw new TributaryError("config_invalid", problems.map((p) => p.message).join("; "), {
+        field: problems[0]?.version ?? dir,
+      });
+    }
+    if (Date.now() >= deadline) {
+      throw new TributaryError(
+        "config_invalid",
+        `migrations not applied after ${waitMs} ms: ${problems.map((p) => p.version).join(", ")} in ${dir} ` +
+          "(MIGRATIONS_MODE=verify: run `tributary migrate` as the database owner)",
+        { field: problems[0]?.version ?? dir },
+      );
+    }
+    if (attempt === 1 || attempt % 15 === 0) {
+      log.warn(
+        { missing: problems.map((p) => p.version), dir },
+        "waiting for migrations (MIGRATIONS_MODE=verify: `tributary migrate` applies them as the owner)",
+      );
+    }
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+}
+
+async function verificationProblems(
+  pool: Pool,
+  files: readonly MigrationFile[],
+  dir: string,
+): Promise<{ version: string; changed: boolean; message: string }[]> {
+  let recorded: Map<string, string | null>;
+  try {
+    const rows = await pool.query<{ version: string; checksum: string | null }>(
+      "SELECT version, checksum FROM schema_migrations",
+    );
+    recorded = new Map(rows.rows.map((r) => [r.version, r.checksum]));
+  } catch (err) {
+    // 42P01: no schema_migrations yet (nothing migrated at all).
+    if ((err as { code?: string }).code !== "42P01") throw err;
+    recorded = new Map();
+  }
+  return files.flatMap((file): { version: string; changed: boolean; message: string }[] => {
+    if (!recorded.has(file.version)) return [{ version: file.version, changed: false, message: "not applied" }];
+    const checksum = recorded.get(file.version);
+    if (checksum !== null && checksum !== file.checksum) {
+      return [
+        {
+          version: file.version,
+          changed: true,
+          message: `migration ${join(dir, file.version)} differs from the applied one (sha256 ${checksum} applied, ${file.checksum} here)`,
+        },
+      ];
+    }
+    return [];
+  });
+}
+
 function readMigrations(dir: string): MigrationFile[] {
   return readdirSync(dir)
     .filter((f) => /^\d+_[\w-]+\.sql$/.test(f))

@@ -1,8 +1,10 @@
 import type { Redis } from "ioredis";
 import type { Pool } from "pg";
+import type { PlatformConfig } from "../config/platform-config.js";
+import type { Logger } from "../observability/logger.js";
 import { postgresCheck, redisCheck } from "../observability/readiness.js";
 import type { Platform } from "../platform.js";
-import { migrate } from "./migrations.js";
+import { migrate, verifyMigrations } from "./migrations.js";
 import { migrationsDir, openPool } from "./pg-pool.js";
 import { connectRedis } from "./redis-connection.js";
 
@@ -14,8 +16,24 @@ export async function usePostgres(platform: Platform, ...flowMigrationDirs: stri
   const pool = openPool(platform.config.databaseUrl);
   platform.shutdown.onShutdown("postgres", () => pool.end());
   platform.readiness.set("postgres", postgresCheck(pool));
-  for (const dir of [migrationsDir(), ...flowMigrationDirs]) await migrate(pool, dir, platform.log);
+  for (const dir of [migrationsDir(), ...flowMigrationDirs]) await prepareSchema(pool, dir, platform);
   return pool;
+}
+
+/**
+ * A migrations folder as MIGRATIONS_MODE says: applied (`apply`, the local stack), or only checked
+ * as applied and unchanged (`verify`, a role without DDL rights; `tributary migrate` applies them).
+ */
+export async function prepareSchema(
+  pool: Pool,
+  dir: string,
+  platform: { config: Pick<PlatformConfig, "migrationsMode" | "migrationsWaitMs">; log: Logger },
+): Promise<void> {
+  if (platform.config.migrationsMode === "verify") {
+    await verifyMigrations(pool, dir, platform.log, platform.config.migrationsWaitMs);
+  } else {
+    await migrate(pool, dir, platform.log);
+  }
 }
 
 /** The platform's Dragonfly/Redis, closed on shutdown (after the consumer's final commit). */
