@@ -8,10 +8,11 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from "n
  * has that host/port pair rewritten to the proxy's port (same byte length, so sizes hold).
  */
 export class KafkaCutProxy {
-  readonly #server: Server;
+  #server: Server;
   readonly #sockets = new Set<Socket>();
   #port = 0;
   #cut = false;
+  #frozen = false;
 
   private constructor(
     readonly brokerHost: string,
@@ -43,6 +44,29 @@ export class KafkaCutProxy {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
+  /**
+   * The broker hangs (a network partition without resets): connections stay open, new ones are
+   * accepted, and nothing is forwarded either way until `thaw`. Bytes sent meanwhile are lost.
+   */
+  freeze(): void {
+    this.#frozen = true;
+  }
+
+  thaw(): void {
+    this.#frozen = false;
+  }
+
+  /** The broker is back (as after a restart): the proxy listens again on the same port. */
+  async restore(): Promise<void> {
+    if (!this.#cut) return;
+    this.#server = createServer((client) => this.#accept(client));
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen(this.#port, "127.0.0.1", () => resolve());
+    });
+    this.#cut = false;
+  }
+
   async close(): Promise<void> {
     if (!this.#cut) await this.cut();
   }
@@ -63,9 +87,12 @@ export class KafkaCutProxy {
     };
     client.on("error", drop).on("close", drop);
     upstream.on("error", drop).on("close", drop);
-    client.pipe(upstream);
+    client.on("data", (chunk: Buffer) => {
+      if (!this.#frozen) upstream.write(chunk);
+    });
     let pending = Buffer.alloc(0);
     upstream.on("data", (chunk: Buffer) => {
+      if (this.#frozen) return;
       pending = Buffer.concat([pending, chunk]);
       while (pending.length >= 4) {
         const size = pending.readInt32BE(0);
