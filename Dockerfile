@@ -39,6 +39,8 @@ COPY --from=build /app/dist ./dist
 COPY schemas ./schemas
 # Every flow's migrations/ folder, at its source path (see migrationsDirBeside).
 COPY --from=build /app/sql/ ./
+# The console's pages load these (console/static-files.ts); uplot comes from node_modules.
+COPY console/static ./console/static
 # The base image's unprivileged `node` user (uid 1000, as the Deployments' runAsUser).
 USER 1000:1000
 CMD ["node", "dist/producers/gateway/main.js"]

@@ -45,4 +45,10 @@ bench-kafka-clients: bootstrap
 	@bash stack/stack.sh up
 	@source stack/env.sh && node dist/bench/kafka-clients-bench.js
 
-.PHONY: help bootstrap up down status test bench-pings bench-transactions bench-reference bench-kafka-clients
+# Timer state at scale: bytes per pending in a private redis-server, catch-up after 1M Starts, deadline ->
+# callback at 1k timeouts/s (BENCH_TIMER_PENDING, BENCH_TIMER_RATE, BENCH_TIMER_SECONDS scale it).
+bench-timers: bootstrap
+	@bash stack/stack.sh up
+	@source stack/env.sh && node dist/bench/timer-scale-bench.js
+
+.PHONY: help bootstrap up down status test bench-pings bench-transactions bench-reference bench-kafka-clients bench-timers

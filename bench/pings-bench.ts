@@ -3,6 +3,7 @@
 // Run: `make bench-pings` (stack up, then `node dist/bench/pings-bench.js`). Prints JSON lines.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { Redis } from "ioredis";
@@ -27,7 +28,8 @@ const prefix = `${id}.`;
 const kafka = new KafkaAdapter({ brokers, clientId: "bench", logger: log });
 const registry = new SchemaRegistryClient(process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:18081/apis/ccompat/v7");
 const codec = new TopicCodec(registry, [PingRecordedSchema]);
-const print = (result: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(result)}\n`);
+const print = (result: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ ...result, loadAvg1m: Math.round(loadavg()[0] * 100) / 100 })}\n`);
 
 async function setupTopics(topicPrefix: string): Promise<string> {
   await kafka.ensureTopics(
@@ -184,15 +186,22 @@ async function processorCountRate(records: number): Promise<void> {
   });
 }
 
-async function visibilityDelay(ratePerS: number, seconds: number, flushIntervalMs: number): Promise<void> {
-  const topicPrefix = `${prefix}vis${ratePerS}f${flushIntervalMs}.`;
+/** `flush`: env overrides of the counter's flush tuning; {} is the default configuration. */
+async function visibilityDelay(
+  ratePerS: number,
+  seconds: number,
+  flush: { intervalMs?: number; idleMs?: number },
+): Promise<void> {
+  const label = `${flush.intervalMs ?? "d"}i${flush.idleMs ?? "d"}`;
+  const topicPrefix = `${prefix}vis${ratePerS}f${label}.`;
   await setupTopics(topicPrefix);
   const namespace = topicPrefix;
   const env = {
     TOPIC_PREFIX: topicPrefix,
     STATE_NAMESPACE: namespace,
-    PING_COUNTER_GROUP_ID: `${id}-vis-${ratePerS}-${flushIntervalMs}`,
-    PING_COUNTER_FLUSH_INTERVAL_MS: String(flushIntervalMs),
+    PING_COUNTER_GROUP_ID: `${id}-vis-${ratePerS}-${label}`,
+    ...(flush.intervalMs === undefined ? {} : { PING_COUNTER_FLUSH_INTERVAL_MS: String(flush.intervalMs) }),
+    ...(flush.idleMs === undefined ? {} : { PING_COUNTER_FLUSH_IDLE_MS: String(flush.idleMs) }),
   };
   const gateway = startService("dist/producers/gateway/main.js", env);
   const gatewayPort = gateway.port;
@@ -236,7 +245,10 @@ async function visibilityDelay(ratePerS: number, seconds: number, flushIntervalM
     bench: "ack-to-visible-in-PingCount",
     targetPerS: ratePerS,
     achievedPerS: Math.round((result.acked * 1000) / result.elapsedMs),
-    flushIntervalMs,
+    counterFlush:
+      flush.intervalMs === undefined && flush.idleMs === undefined
+        ? "default (1000 records, 1000 ms, idle 50 ms)"
+        : { intervalMs: flush.intervalMs ?? 1_000, idleMs: flush.idleMs ?? 50 },
     pings: result.acked,
     p50Ms: +percentile(delays, 50).toFixed(1),
     p99Ms: +percentile(delays, 99).toFixed(1),
@@ -244,22 +256,30 @@ async function visibilityDelay(ratePerS: number, seconds: number, flushIntervalM
 }
 
 print({ bench: "machine", ...machineInfo() });
-await bareProducerBaseline(100_000 * scale);
-await barePerRecordBaseline(30_000 * scale, 64);
-const gatewayPrefix = `${prefix}gw.`;
-await setupTopics(gatewayPrefix);
-const gw = startService("dist/producers/gateway/main.js", { TOPIC_PREFIX: gatewayPrefix });
-await gw.ready;
-for (const concurrency of [16, 64, 256]) await gatewayAcceptRate(30_000 * scale, concurrency, gw.port);
-await stopService(gw);
-await processorCountRate(200_000 * scale);
-for (const [rate, flush] of [
-  [1_000, 100],
-  [5_000, 100],
-  [1_000, 1_000],
-  [5_000, 1_000],
-] as const)
-  await visibilityDelay(rate, 10, flush);
+// BENCH_PARTS (default "producer,gateway,counter,visibility") selects parts.
+const parts = new Set((process.env.BENCH_PARTS ?? "producer,gateway,counter,visibility").split(","));
+if (parts.has("producer")) {
+  await bareProducerBaseline(100_000 * scale);
+  await barePerRecordBaseline(30_000 * scale, 64);
+}
+if (parts.has("gateway")) {
+  const gatewayPrefix = `${prefix}gw.`;
+  await setupTopics(gatewayPrefix);
+  const gw = startService("dist/producers/gateway/main.js", { TOPIC_PREFIX: gatewayPrefix });
+  await gw.ready;
+  for (const concurrency of [16, 64, 256]) await gatewayAcceptRate(30_000 * scale, concurrency, gw.port);
+  await stopService(gw);
+}
+if (parts.has("counter")) await processorCountRate(200_000 * scale);
+if (parts.has("visibility")) {
+  const seconds = Number(process.env.BENCH_VISIBILITY_S ?? 10);
+  // The default configuration, the same without the idle flush (the previous default), and the
+  // highest rate tried; BENCH_VISIBILITY_RUNS picks some ("default,idle0,max").
+  const runs = new Set((process.env.BENCH_VISIBILITY_RUNS ?? "default,idle0,max").split(","));
+  if (runs.has("default")) await visibilityDelay(1_000, seconds, {});
+  if (runs.has("idle0")) await visibilityDelay(1_000, seconds, { idleMs: 0 });
+  if (runs.has("max")) await visibilityDelay(Number(process.env.BENCH_VISIBILITY_MAX_RATE ?? 5_000), seconds, {});
+}
 const topics = (await kafka.listTopics()).filter((t) => t.startsWith(prefix));
 await kafka.deleteTopics(topics);
 await kafka.close();

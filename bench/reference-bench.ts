@@ -4,7 +4,8 @@
 // each result carries the 1-minute load average.
 // Run: `make bench-reference` (stack up, then `node dist/bench/reference-bench.js`). JSON lines.
 // BENCH_SCALE multiplies record counts, BENCH_ROUNDS (default 2) sets the rounds, BENCH_PARTS
-// (default "producer,consumer,counter,ping") selects parts.
+// (default "producer,consumer,counter,ping,batch") selects parts; BENCH_PING_S the seconds per
+// ping measurement; BENCH_BATCH_PINGS (default 500) the pings per PingBatch call.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -20,6 +21,7 @@ import { topicDeclaration } from "../runtime/platform.js";
 import { SchemaRegistryClient } from "../runtime/serde/schema-registry-client.js";
 import { TopicCodec } from "../runtime/serde/topic-codec.js";
 import { machineInfo } from "./machine.js";
+import { sampleMemory } from "./process-memory.js";
 import {
   buildReferenceApp,
   consumerPerformance,
@@ -28,6 +30,7 @@ import {
   startStreamsApp,
   stopJava,
 } from "./reference/java-tools.js";
+import { batchPingLoad, grpcPingLoad } from "./rpc-load.js";
 import { spawnService, stopService } from "./spawn-service.js";
 
 const brokerList = process.env.KAFKA_BROKERS ?? "127.0.0.1:19092";
@@ -36,7 +39,7 @@ const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:16379";
 const root = join(import.meta.dirname, "..", "..");
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
-const parts = new Set((process.env.BENCH_PARTS ?? "producer,consumer,counter,ping").split(","));
+const parts = new Set((process.env.BENCH_PARTS ?? "producer,consumer,counter,ping,batch").split(","));
 const id = `ref${Date.now().toString(36)}`;
 const prefix = `${id}.`;
 const kafka = new KafkaAdapter({ brokers, clientId: "bench-reference", logger: createLogger("bench", "warn") });
@@ -192,6 +195,8 @@ interface CountRun {
   /** From the first visible count to the last record counted. */
   readonly steadyS: number;
   readonly perMinute: Map<number, number>;
+  /** Largest VmRSS of the counter process while it counted (ping-counter only). */
+  readonly pingCounterMaxRssMiB?: number;
 }
 
 async function runPingCounter(topicPrefix: string, n: number, round: number): Promise<CountRun> {
@@ -205,6 +210,7 @@ async function runPingCounter(topicPrefix: string, n: number, round: number): Pr
     19_600 + round,
   );
   let first = 0;
+  const memory = sampleMemory(counter.child.pid ?? 0);
   try {
     await counter.ready;
     const deadline = Date.now() + 600_000;
@@ -224,7 +230,12 @@ async function runPingCounter(topicPrefix: string, n: number, round: number): Pr
     // Everything the counter wrote under its namespace (counters, offsets).
     const written = await redis.keys(`${namespace}*`);
     if (written.length > 0) await redis.del(...written);
-    return { fromStartS: (end - t0) / 1000, steadyS: (end - first) / 1000, perMinute };
+    return {
+      fromStartS: (end - t0) / 1000,
+      steadyS: (end - first) / 1000,
+      perMinute,
+      pingCounterMaxRssMiB: memory.stop()?.rssMiB ?? Number.NaN,
+    };
   } finally {
     await stopService(counter.child);
     redis.disconnect();
@@ -326,6 +337,7 @@ async function counterPart(n: number): Promise<{ topic: string }> {
       pingCounterPerSFromStart: Math.round(n / ours.fromStartS),
       pingCounterPerSSteady: Math.round(n / ours.steadyS),
       pingCounterSeconds: +ours.fromStartS.toFixed(2),
+      pingCounterMaxRssMiB: ours.pingCounterMaxRssMiB,
       streamsPerSFromStart: Math.round(n / streams.fromStartS),
       streamsPerSSteady: Math.round(n / streams.steadyS),
       streamsSeconds: +streams.fromStartS.toFixed(2),
@@ -388,9 +400,9 @@ function startBare(topic: string, schemaId: number, mode: string, port: number) 
 
 /** The gateway, started again when it exits at start: on a loaded broker, topics created a moment
  * earlier can still answer "This server does not host this topic-partition". */
-async function startGateway(topicPrefix: string, port: number) {
+async function startGateway(topicPrefix: string, port: number, env: Record<string, string> = {}) {
   for (let attempt = 1; ; attempt++) {
-    const gateway = spawnService("dist/producers/gateway/main.js", { TOPIC_PREFIX: topicPrefix }, port);
+    const gateway = spawnService("dist/producers/gateway/main.js", { TOPIC_PREFIX: topicPrefix, ...env }, port);
     try {
       await gateway.ready;
       return gateway;
@@ -407,14 +419,20 @@ async function pingPart(): Promise<void> {
   const topicPrefix = `${prefix}gw.`;
   const topic = await setupTopics(topicPrefix);
   const schemaId = pingRecord(topic, Date.now()).value.readUInt32BE(1);
+  // The default gateway (GATEWAY_PRODUCE_LINGER_MS=1) and one without a linger: both coalesce
+  // calls that arrive while a produce request is in flight; the linger also gathers the first ones.
   const gateway = await startGateway(topicPrefix, 19_640);
+  const noLinger = await startGateway(topicPrefix, 19_643, { GATEWAY_PRODUCE_LINGER_MS: "0" });
   const perRequest = startBare(topic, schemaId, "per-request", 19_641);
   const coalesce = startBare(topic, schemaId, "coalesce", 19_642);
   try {
     await Promise.all([perRequest.ready, coalesce.ready]);
+    const memory = sampleMemory(gateway.child.pid ?? 0);
     const url = (port: number) => `http://127.0.0.1:${port}/ping.v1.PingService/Ping`;
     for (let round = 1; round <= rounds; round++) {
       const gw = await autocannon(url(19_640), connections, seconds);
+      const gwNoLinger = await autocannon(url(19_643), connections, seconds);
+      const grpc = await grpcPingLoad("http://127.0.0.1:19640", connections, seconds);
       const bare = await autocannon(url(19_641), connections, seconds);
       const bareCoalesce = await autocannon(url(19_642), connections, seconds);
       print({
@@ -423,16 +441,69 @@ async function pingPart(): Promise<void> {
         connections,
         seconds,
         gatewayConnectJson: gw,
+        gatewayConnectJsonLinger0: gwNoLinger,
+        gatewayGrpc: grpc,
         barePerRequestSend: bare,
         bareCoalescingSend: bareCoalesce,
         ratioVsPerRequest: ratio(gw.okPerS, bare.okPerS),
         ratioVsCoalescing: ratio(gw.okPerS, bareCoalesce.okPerS),
+        ratioGrpcVsConnect: ratio(grpc.okPerS, gw.okPerS),
+        ratioGrpcVsCoalescing: ratio(grpc.okPerS, bareCoalesce.okPerS),
       });
     }
+    print({ bench: "gateway-memory-under-ping-load", maxRssMiB: memory.stop()?.rssMiB });
   } finally {
     await stopService(gateway.child);
+    await stopService(noLinger.child);
     await stopService(perRequest.child);
     await stopService(coalesce.child);
+  }
+}
+
+// ---- 5. batch ingest: PingBatch through the gateway vs Java ProducerPerformance ---------------
+
+async function batchPart(): Promise<void> {
+  const seconds = Number(process.env.BENCH_PING_S ?? 8);
+  const pingsPerCall = Number(process.env.BENCH_BATCH_PINGS ?? 500);
+  const concurrency = 8;
+  const topicPrefix = `${prefix}batch.`;
+  const topic = await setupTopics(topicPrefix);
+  const sample = pingRecord(topic, Date.now());
+  const recordSizeBytes = sample.key.length + sample.value.length;
+  const gateway = await startGateway(topicPrefix, 19_644);
+  try {
+    // Warm-up: the first produce to a fresh topic waits for metadata and leaders.
+    const warm = await batchPingLoad("http://127.0.0.1:19644", 1, 2, pingsPerCall);
+    print({ bench: "ping-batch-warm-up", ...warm });
+    const memory = sampleMemory(gateway.child.pid ?? 0);
+    for (let round = 1; round <= rounds; round++) {
+      const ours = await batchPingLoad("http://127.0.0.1:19644", concurrency, seconds, pingsPerCall);
+      if (javaSkip !== undefined) {
+        print({ bench: "ping-batch-vs-java", round, gatewayPingBatch: ours, java: `skipped: ${javaSkip}` });
+        continue;
+      }
+      const java = await producerPerformance({
+        brokers: brokerList,
+        topic,
+        records: 100_000 * scale,
+        recordSizeBytes,
+        lingerMs: 5,
+      });
+      print({
+        bench: "ping-batch-vs-java",
+        round,
+        seconds,
+        pingsPerCall,
+        concurrency,
+        gatewayPingBatch: ours,
+        javaProducerPerformancePerS: java.recordsPerS,
+        ratio: ratio(ours.pingsPerS, java.recordsPerS),
+        settings: "PingBatch: Connect binary over HTTP/1.1, 8 calls in flight; java: idempotent, acks=all, linger.ms=5",
+      });
+    }
+    print({ bench: "gateway-memory-under-batch-load", maxRssMiB: memory.stop()?.rssMiB });
+  } finally {
+    await stopService(gateway.child);
   }
 }
 
@@ -446,6 +517,7 @@ try {
     if (parts.has("consumer")) await consumerPart(topic, countRecords);
   }
   if (parts.has("ping")) await pingPart();
+  if (parts.has("batch")) await batchPart();
 } finally {
   const topics = (await kafka.listTopics()).filter((t) => t.startsWith(prefix));
   await kafka.deleteTopics(topics);

@@ -3,6 +3,7 @@ import { runReplay } from "../runtime/replay/run-replay.js";
 import { connectRedis } from "../runtime/state/redis-connection.js";
 import { cliContext } from "./cli-context.js";
 import { replayTarget, replayTargetNames } from "./replay-targets.js";
+import { TIMER_REPLAY_TARGET, timerReplayCommand } from "./timer-replay-command.js";
 
 /**
  * `replay <processor> --from earliest|<ISO time>`. The live processor's consumer group (whose
@@ -10,6 +11,7 @@ import { replayTarget, replayTargetNames } from "./replay-targets.js";
  * e.g. PINGS_SINK_GROUP_ID, defaulting to the processor name.
  */
 export async function replayCommand(processor: string, from: string, signal: AbortSignal): Promise<number> {
+  if (processor === TIMER_REPLAY_TARGET) return timerReplayCommand(from, signal);
   const ctx = cliContext();
   let redis: Redis | undefined;
   const target = replayTarget(processor, {

@@ -14,6 +14,7 @@ import { startTracing, type Tracing } from "./observability/tracing.js";
 import { readTracingConfig } from "./observability/tracing-config.js";
 import { SchemaRegistryClient } from "./serde/schema-registry-client.js";
 import { TopicCodec } from "./serde/topic-codec.js";
+import { waitForRegistry } from "./serde/wait-for-registry.js";
 
 /** What every Tributary process gets: config, logs, metrics, Kafka, serde, shutdown. */
 export interface Platform {
@@ -85,7 +86,12 @@ export async function startPlatform(options: {
   });
   await kafka.ensureTopics(specs.map((s) => topicDeclaration(config.topicPrefix, s)));
   for (const spec of specs) {
-    if (spec.message !== null) await codec.registerTopic(physicalTopic(config.topicPrefix, spec.name), spec);
+    if (spec.message === null) continue;
+    // A registry that is down (or restarting) at start-up is waited for, with a log line per try.
+    await waitForRegistry(() => codec.registerTopic(physicalTopic(config.topicPrefix, spec.name), spec), {
+      log,
+      signal: shutdown.signal,
+    });
   }
   return {
     config,

@@ -1,3 +1,4 @@
+import * as consoleService from "../console/config.js";
 import * as callbackDispatcher from "../processors/callback-dispatcher/config.js";
 import * as notificationLogger from "../processors/notification-logger/config.js";
 import { notificationLoggerReplayTarget } from "../processors/notification-logger/index.js";
@@ -230,6 +231,59 @@ export const serviceRegistry = [
         "durable retries (Svix-like schedule), per-host fairness and a per-attempt log in Postgres.",
       ],
       settings: { POSTBACK_DELIVERY_REQUEST_TIMEOUT_MS: "15000", POSTBACK_DELIVERY_EXCERPT_BYTES: "1024" },
+      replicas: 2,
+    },
+  }),
+  // Last: it reads every other service (their /readyz, offsets, tables), so it starts after them.
+  defineService({
+    dir: "console",
+    // Reads topics with throw-away groups (console/topic-reader.ts, prefix tributary-console-) and
+    // writes only when redriving a dead letter.
+    role: "console",
+    config: consoleService,
+    kafka: {
+      reads: [],
+      writes: ["pings", "transactions", "transactions.timeouts", "postbacks", "notifications", "messages"],
+      // Must equal CONSOLE_GROUP_PREFIX (console/topic-reader.ts); test/k8s/kafka-access.test.ts checks it.
+      browses: { groupPrefix: "tributary-console-" },
+      // Lag and members per processor (the Overview page).
+      describesGroups: [
+        messagesSink.SERVICE_NAME,
+        pingCounter.SERVICE_NAME,
+        pingsSink.SERVICE_NAME,
+        transactionTimer.SERVICE_NAME,
+        callbackDispatcher.SERVICE_NAME,
+        transactionsSink.SERVICE_NAME,
+        notificationLogger.SERVICE_NAME,
+        postbackDelivery.SERVICE_NAME,
+      ],
+    },
+    postgres: {
+      migrations: [
+        OFFSETS_MIGRATIONS,
+        "processors/callback-dispatcher/migrations",
+        "sinks/transactions/migrations",
+        "processors/postback-delivery/migrations",
+      ],
+      tables: {
+        tributary_offsets: "read",
+        transactions: "read",
+        transaction_outcomes: "read",
+        transaction_callbacks: "read",
+        transaction_callback_attempts: "read",
+        postback_deliveries: "read",
+        postback_attempts: "read",
+      },
+    },
+    deploy: {
+      summary: [
+        "The console: live web pages for topics, lag (from the processors' stored offsets), counts,",
+        "transactions, deliveries and schemas; read-only except the DLQ redrive (CONSOLE_REDRIVE_TOKEN).",
+      ],
+      settings: {
+        CONSOLE_REFRESH_INTERVAL_MS: "1000",
+        CONSOLE_SERVICE_URL_TEMPLATE: "http://{name}:{port}",
+      },
       replicas: 2,
     },
   }),

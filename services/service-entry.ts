@@ -3,7 +3,8 @@ import type { DataTopicName } from "../runtime/catalog/catalog.js";
 import type { Logger } from "../runtime/observability/logger.js";
 import type { AnyReplayTarget } from "../runtime/replay/replay-target.js";
 
-export type ServiceRole = "producer" | "processor" | "sink";
+/** `console`: the web console (console/): HTTP for people, reached by port-forward, no consumer group. */
+export type ServiceRole = "producer" | "processor" | "sink" | "console";
 
 /** What every service's `config.ts` exports (beside its `main.ts`). */
 export interface ServiceConfigModule {
@@ -67,6 +68,11 @@ export interface KafkaAccess {
   readonly group?: string;
   /** Other services' groups whose committed offsets the service reads (Describe). */
   readonly describesGroups?: readonly string[];
+  /**
+   * Reads any catalog topic for people (the console's browser): Read/Describe on every catalog
+   * topic, Read on groups with this prefix (its throw-away groups).
+   */
+  readonly browses?: { readonly groupPrefix: string };
   /** Transactional ids (prefixes) of transactional producers (Write, Describe). None yet. */
   readonly transactionalIds?: readonly string[];
 }

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { type DataTopicName, deadLetterOf } from "../../runtime/catalog/catalog.js";
+import { type DataTopicName, deadLetterOf, topicCatalog } from "../../runtime/catalog/catalog.js";
 import type { ServiceEntry } from "../../services/service-entry.js";
 import { defaultKafkaTopicOptions } from "./kafka-topics.js";
 
@@ -32,7 +32,9 @@ function topicAcl(name: string, operations: KafkaAcl["operations"]): KafkaAcl {
  * - a topic it writes: Write, Describe; its dead-letter topic: Describe (startPlatform checks that
  *   the dead-letter topics of every topic it uses exist, and a topic without Describe is invisible);
  * - its consumer group: Read (join, commit, fetch offsets); another service's group it watches: Describe;
- * - transactional ids: Write, Describe.
+ * - transactional ids: Write, Describe;
+ * - a browser (`browses`, the console): Read/Describe on every catalog topic, Read on its group
+ *   prefix (the groups it watches are `describesGroups`).
  * No cluster IdempotentWrite: since Kafka 3.0 (KIP-679) Write on a topic allows idempotent produce.
  * No Create: topics are KafkaTopic resources; a service never creates one on Kubernetes.
  */
@@ -52,6 +54,8 @@ export function kafkaAcls(service: ServiceEntry): KafkaAcl[] {
     grant(topic, "Write", "Describe");
     grant(deadLetterOf(topic as DataTopicName), "Describe");
   }
+  // A browser reads every catalog topic, each by name (no wildcard: a topic outside the catalog stays closed).
+  if (service.kafka.browses !== undefined) for (const topic of topicCatalog) grant(topic.name, "Read", "Describe");
   const order = ["Read", "Write", "Describe"] as const;
   const acls: KafkaAcl[] = [...topicOps].map(([topic, ops]) =>
     topicAcl(
@@ -66,6 +70,13 @@ export function kafkaAcls(service: ServiceEntry): KafkaAcl[] {
     acls.push({
       type: "allow",
       resource: { type: "group", name: group, patternType: "literal" },
+      operations: ["Read"],
+    });
+  }
+  if (service.kafka.browses !== undefined) {
+    acls.push({
+      type: "allow",
+      resource: { type: "group", name: service.kafka.browses.groupPrefix, patternType: "prefix" },
       operations: ["Read"],
     });
   }

@@ -24,6 +24,12 @@ export interface TransactionTimerConfig {
   readonly sessionTimeoutMs: number;
   /** TRANSACTION_MAX_EVENT_SKEW_MS: event times further ahead of the record timestamp go to the DLQ. Default 60000. */
   readonly maxEventSkewMs: number;
+  /**
+   * TRANSACTION_MAX_TIMEOUT_SECONDS: the longest timeout a Start may have (the gateway's limit,
+   * same variable and default, 86400). Bounds the rebuild after lost state: only Starts younger
+   * than this + lateness + skew can still be pending, so older records are not re-read.
+   */
+  readonly maxTimeoutSeconds: number;
 }
 
 export const TIMER_ENV_VARS = [
@@ -31,6 +37,7 @@ export const TIMER_ENV_VARS = [
   `${ENV_PREFIX}_TICK_INTERVAL_MS`,
   `${ENV_PREFIX}_SESSION_TIMEOUT_MS`,
   "TRANSACTION_MAX_EVENT_SKEW_MS",
+  "TRANSACTION_MAX_TIMEOUT_SECONDS",
 ] as const;
 /** Every variable this service reads (checked against k8s manifests by a test). */
 export const ENV_VARS: readonly string[] = [...platformEnvVars, ...processorTuningVars(ENV_PREFIX), ...TIMER_ENV_VARS];
@@ -41,5 +48,11 @@ export function readTransactionTimerConfig(env: EnvReader): TransactionTimerConf
     tickIntervalMs: env.int(`${ENV_PREFIX}_TICK_INTERVAL_MS`, 200, { min: 10, max: 60_000 }),
     sessionTimeoutMs: env.int(`${ENV_PREFIX}_SESSION_TIMEOUT_MS`, 10_000, { min: 6_000, max: 300_000 }),
     maxEventSkewMs: env.int("TRANSACTION_MAX_EVENT_SKEW_MS", DEFAULT_MAX_EVENT_SKEW_MS, { min: 0 }),
+    maxTimeoutSeconds: env.int("TRANSACTION_MAX_TIMEOUT_SECONDS", 86_400, { min: 1, max: 31_536_000 }),
   };
+}
+
+/** How far back a Start can be (record timestamp) and still be pending: the rebuild's look-back. */
+export function rebuildLookbackMs(config: TransactionTimerConfig): number {
+  return config.maxTimeoutSeconds * 1000 + config.allowedLatenessMs + config.maxEventSkewMs;
 }

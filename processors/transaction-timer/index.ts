@@ -2,10 +2,11 @@
  * Contract of the transaction timer: what other flows, the CLI and tests may use. Everything
  * else in this folder is internal (the boundary check, tools/check-boundaries.ts, enforces it).
  */
+
+export { decodePending, encodePending } from "./pending-value-codec.js";
 export { type OpenInstance, type PairedEvent, pairStartStop, type StartStopOutcome } from "./start-stop-pairing.js";
 export { DEFAULT_MAX_EVENT_SKEW_MS, readTransactionEvent, type TransactionFacts } from "./transaction-event-rules.js";
 export {
-  decodePending,
   idempotencyKey,
   type PendingTransaction,
   TRANSACTION_TIMER,

@@ -1,14 +1,14 @@
-import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
-import { type TransactionStarted, TransactionStartedSchema } from "../../gen/transactions/v1/transaction_event_pb.js";
+import type { TransactionStarted } from "../../gen/transactions/v1/transaction_event_pb.js";
 import type { TimerKeys } from "../../runtime/processor/timer-logic.js";
 import { offsetsKey } from "../../runtime/state/redis-state-store.js";
 
 /**
  * Dragonfly layout of the transaction timer (namespace prefix first, "" when live):
- *   txn:pending:<partition>    hash   transaction id → pending Start (JSON, see PendingTransaction)
+ *   txn:pending:<partition>    hash   transaction id → pending Start (compact, pending-value-codec.ts)
  *   txn:deadlines:<partition>  zset   transaction id scored by deadline (event time, ms)
  *   txn:client:<client id>     hash   transaction id → partition, for ListPending
  *   txn:watermarks             hash   partition → largest event time applied
+ *   txn:rebuild-from           string earliest Start time (ms) a requested rebuild re-reads (expires)
  *   tributary:offsets:transaction-timer  hash  <topic>:<partition> → next offset
  * Everything of a partition, its watermark and its offset change together in one Lua script.
  */
@@ -16,6 +16,8 @@ export const TRANSACTION_TIMER = "transaction-timer";
 
 export interface TransactionTimerKeys extends TimerKeys {
   client(clientId: string): string;
+  /** Set by `tributary replay transaction-timer --from`: the rebuild starts no later than this. */
+  readonly rebuildFrom: string;
 }
 
 export function transactionTimerKeys(namespace = ""): TransactionTimerKeys {
@@ -25,6 +27,7 @@ export function transactionTimerKeys(namespace = ""): TransactionTimerKeys {
     deadlines: (partition) => `${namespace}txn:deadlines:${partition}`,
     watermarks: `${namespace}txn:watermarks`,
     client: (clientId) => `${namespace}txn:client:${clientId}`,
+    rebuildFrom: `${namespace}txn:rebuild-from`,
   };
 }
 
@@ -41,30 +44,4 @@ export interface PendingTransaction {
 /** Stable across retries and re-emissions: one Start instance, one key. */
 export function idempotencyKey(transactionId: string, startedAtMs: number): string {
   return `${transactionId}:${startedAtMs}`;
-}
-
-/** Readable JSON (the Start in its Protobuf JSON form), so `redis-cli HGET` shows what is pending. */
-export function encodePending(pending: PendingTransaction): string {
-  return JSON.stringify({
-    started: toJson(TransactionStartedSchema, pending.started),
-    startedAtMs: pending.startedAtMs,
-    deadlineMs: pending.deadlineMs,
-    ...(pending.traceparent === undefined ? {} : { traceparent: pending.traceparent }),
-  });
-}
-
-export function decodePending(encoded: string): PendingTransaction {
-  const raw = JSON.parse(encoded) as {
-    started: JsonValue;
-    startedAtMs: number;
-    deadlineMs: number;
-    traceparent?: unknown;
-  };
-  return {
-    started: fromJson(TransactionStartedSchema, raw.started),
-    startedAtMs: Number(raw.startedAtMs),
-    deadlineMs: Number(raw.deadlineMs),
-    // Absent in values written before traces were kept.
-    ...(typeof raw.traceparent === "string" ? { traceparent: raw.traceparent } : {}),
-  };
 }

@@ -10,12 +10,7 @@ import { createLogger } from "../../runtime/observability/logger.js";
 import { PartitionTimers } from "../../runtime/processor/partition-timers.js";
 import type { TimerTable } from "../../runtime/processor/timer-logic.js";
 import type { DecodedRecord } from "../../runtime/serde/topic-codec.js";
-import {
-  decodePending,
-  encodePending,
-  type PendingTransaction,
-  transactionTimerKeys,
-} from "./transaction-timer-keys.js";
+import { type PendingTransaction, transactionTimerKeys } from "./transaction-timer-keys.js";
 import { transactionTimerLogic } from "./transaction-timer-logic.js";
 
 const defaultLogic = transactionTimerLogic({
@@ -162,12 +157,5 @@ describe("transaction timer logic (event time)", () => {
       stopped_after_deadline: 1,
       stop_not_pending: 1,
     });
-  });
-
-  it("keeps the pending value readable and lossless", () => {
-    const pending = { started: start("a", T).event.value as never, startedAtMs: T, deadlineMs: T + 10_000 };
-    const encoded = encodePending(pending);
-    expect(JSON.parse(encoded)).toMatchObject({ started: { transactionId: "a" }, deadlineMs: T + 10_000 });
-    expect(decodePending(encoded)).toEqual(pending);
   });
 });

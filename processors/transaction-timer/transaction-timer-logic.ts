@@ -3,17 +3,17 @@ import type { Registry } from "prom-client";
 import {
   type TransactionEvent,
   TransactionEventSchema,
+  type TransactionTimedOut,
   TransactionTimedOutSchema,
 } from "../../gen/transactions/v1/transaction_event_pb.js";
 import type { DataTopicName } from "../../runtime/catalog/catalog.js";
 import type { Logger } from "../../runtime/observability/logger.js";
 import { counter } from "../../runtime/observability/metrics.js";
 import type { TimerLogic } from "../../runtime/processor/timer-logic.js";
+import { decodePending, encodePending } from "./pending-value-codec.js";
 import { pairStartStop, type StartStopOutcome } from "./start-stop-pairing.js";
 import { readTransactionEvent } from "./transaction-event-rules.js";
 import {
-  decodePending,
-  encodePending,
   idempotencyKey,
   type PendingTransaction,
   TRANSACTION_TIMER,
@@ -84,6 +84,8 @@ export function transactionTimerLogic(options: {
     },
     encodeValue: encodePending,
     decodeValue: decodePending,
+    firedIdOf: (entry) => idempotencyKey(entry.key, entry.value.startedAtMs),
+    firedIdOfOutput: (message) => (message as TransactionTimedOut).idempotencyKey,
     indexOps(entry, change, partition) {
       const key = keys.client(entry.value.started.clientId);
       return change === "put"

@@ -43,6 +43,13 @@ function toAuthConnectError(err: unknown): ConnectError {
   return connectError;
 }
 
+/** The authenticated caller of a plain-HTTP route (set by jsonRouteAuthenticate); undefined when AUTH_MODE=off. */
+const requestPrincipals = new WeakMap<IncomingMessage, Principal>();
+
+export function principalOfRequest(req: IncomingMessage): Principal | undefined {
+  return requestPrincipals.get(req);
+}
+
 /** The same check for the plain-HTTP JSON routes (POST /event, POST /postback). */
 export function jsonRouteAuthenticate(authenticator: Authenticator): JsonRouteAuthenticate {
   return async (route, req: IncomingMessage) => {
@@ -51,6 +58,6 @@ export function jsonRouteAuthenticate(authenticator: Authenticator): JsonRouteAu
       throw new TributaryError("permission_denied", `${route.method} ${route.path} has no scope: refused`);
     }
     const header = req.headers.authorization;
-    await authenticator.authorize(Array.isArray(header) ? header[0] : header, scope);
+    requestPrincipals.set(req, await authenticator.authorize(Array.isArray(header) ? header[0] : header, scope));
   };
 }

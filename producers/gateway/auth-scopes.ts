@@ -9,6 +9,9 @@ import type { Scope } from "../../runtime/auth/index.js";
 export const METHOD_SCOPES: Readonly<Record<string, Scope>> = {
   "ping.v1.PingService/Ping": "ping:write",
   "ping.v1.PingService/PingCount": "ping:read",
+  "ping.v1.PingService/PingBatch": "ping:write",
+  "ping.v1.PingService/PingStream": "ping:write",
+  "POST /pings": "ping:write",
   "transactions.v1.TransactionService/Start": "txn:write",
   "transactions.v1.TransactionService/Stop": "txn:write",
   "transactions.v1.TransactionService/ListPending": "txn:read",

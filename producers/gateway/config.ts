@@ -3,6 +3,7 @@ import { platformEnvVars } from "../../runtime/config/platform-config.js";
 import { OUTBOUND_ENV_VARS } from "../../runtime/outbound/outbound-config.js";
 import { AUTH_ENV_VARS } from "./auth-config.js";
 import { MESSAGE_SERVICE_ENV_VARS } from "./message-config.js";
+import { PING_BATCH_ENV_VARS } from "./ping-batch-config.js";
 import { POSTBACK_ENV_VARS } from "./postback-config.js";
 
 export const SERVICE_NAME = "gateway";
@@ -58,6 +59,12 @@ export interface GatewayConfig {
    * Default 256: enough for a multiplexing client, bounded against a flood of streams.
    */
   readonly maxConcurrentStreams: number;
+  /**
+   * IDEMPOTENCY_WINDOW_MS: how long a write's Idempotency-Key is remembered (its first answer is
+   * returned to every retry, the write counted once). Default 86400000 (24 h): longer than any
+   * client's retry schedule, short enough that the result cache stays small.
+   */
+  readonly idempotencyWindowMs: number;
 }
 
 export const GATEWAY_ENV_VARS = [
@@ -73,11 +80,13 @@ export const GATEWAY_ENV_VARS = [
   "GATEWAY_HEADERS_TIMEOUT_MS",
   "GATEWAY_REQUEST_TIMEOUT_MS",
   "GATEWAY_MAX_CONCURRENT_STREAMS",
+  "IDEMPOTENCY_WINDOW_MS",
 ] as const;
 export const ENV_VARS: readonly string[] = [
   ...platformEnvVars,
   ...GATEWAY_ENV_VARS,
   ...MESSAGE_SERVICE_ENV_VARS,
+  ...PING_BATCH_ENV_VARS,
   ...POSTBACK_ENV_VARS,
   ...OUTBOUND_ENV_VARS,
   ...AUTH_ENV_VARS,
@@ -97,5 +106,6 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     headersTimeoutMs: env.int("GATEWAY_HEADERS_TIMEOUT_MS", 10_000, { min: 1_000, max: 600_000 }),
     requestTimeoutMs: env.int("GATEWAY_REQUEST_TIMEOUT_MS", 30_000, { min: 1_000, max: 3_600_000 }),
     maxConcurrentStreams: env.int("GATEWAY_MAX_CONCURRENT_STREAMS", 256, { min: 1, max: 65_535 }),
+    idempotencyWindowMs: env.int("IDEMPOTENCY_WINDOW_MS", 86_400_000, { min: 1_000, max: 2_592_000_000 }),
   };
 }

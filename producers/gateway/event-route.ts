@@ -1,7 +1,8 @@
 import { TributaryError } from "../../runtime/errors.js";
+import { httpIdempotencyScope } from "./idempotency-context.js";
 import type { JsonRoute } from "./json-route.js";
 import { NOTIFICATION_LIMITS, parseEventBody, parseJsonKeepingNumbers } from "./notification-input.js";
-import type { NotificationPublisher } from "./notification-publisher.js";
+import { type NotificationPublisher, PUBLISH_METHOD } from "./notification-publisher.js";
 import { childTraceparent } from "./trace-context.js";
 
 /** JSON.rawJSON (Node ≥ 22): writes an int64 id as the exact JSON number it is. */
@@ -27,7 +28,8 @@ export function eventRoute(publisher: NotificationPublisher): JsonRoute {
       }
       const header = req.headers.traceparent;
       const traceparent = childTraceparent(Array.isArray(header) ? header[0] : header);
-      const notification = await publisher.publish(input, traceparent, "event");
+      const scope = httpIdempotencyScope(req, PUBLISH_METHOD);
+      const notification = await publisher.publish(input, traceparent, "event", undefined, scope);
       return {
         status: 200,
         body: {

@@ -15,10 +15,14 @@ import { connectRedis } from "../../runtime/state/redis-connection.js";
 import { gatewayAuth } from "./auth-doors.js";
 import { DEFAULT_HTTP_PORT, readGatewayConfig, SERVICE_NAME } from "./config.js";
 import { listenDualProtocol } from "./dual-protocol-server.js";
+import { IdempotentWrites } from "./idempotent-writes.js";
 import { handleJsonRoute, type JsonRoute } from "./json-route.js";
 import { messageDoors } from "./message-doors.js";
 import { notificationDoors } from "./notification-service.js";
 import { PendingTransactionsReader } from "./pending-transactions-reader.js";
+import { PingBatchWriter } from "./ping-batch.js";
+import { readPingBatchConfig } from "./ping-batch-config.js";
+import { pingBatchDoors } from "./ping-batch-doors.js";
 import { PingCountReader } from "./ping-count-reader.js";
 import { pingServiceImpl } from "./ping-service.js";
 import { postbackDoors } from "./postback-doors.js";
@@ -35,7 +39,12 @@ runMain(SERVICE_NAME, async () => {
   const { log, shutdown, config } = platform;
   const gatewayConfig = readGatewayConfig(platform.env);
   // Every write is bounded by the produce timeout (unavailable) and the caller's deadline.
-  const producer = platform.kafka.createProducer({ sendTimeoutMs: gatewayConfig.produceTimeoutMs });
+  // Concurrent writes share produce requests, with a short linger (GATEWAY_PRODUCE_LINGER_MS).
+  const pingBatchConfig = readPingBatchConfig(platform.env);
+  const producer = platform.kafka.createProducer({
+    sendTimeoutMs: gatewayConfig.produceTimeoutMs,
+    lingerMs: pingBatchConfig.produceLingerMs,
+  });
   await producer.connect();
   const redis = connectRedis(config.redisUrl, { failFast: true });
   redis.on("error", () => undefined);
@@ -43,15 +52,32 @@ runMain(SERVICE_NAME, async () => {
   const pool = openPool(config.databaseUrl);
   // AUTH_MODE: API keys on every door (Connect interceptor + plain-route hook), or off with a warning.
   const auth = await gatewayAuth(platform, pool, redis);
+  // Idempotency-Key on every write: first answers cached here, records deduplicated downstream.
+  const idempotent = new IdempotentWrites(redis, {
+    namespace: config.stateNamespace,
+    windowMs: gatewayConfig.idempotencyWindowMs,
+    log,
+  });
   // Plain-HTTP JSON endpoints (POST /event, POST /postback), served before the Connect router.
   const jsonRoutes: JsonRoute[] = [];
-  const notifications = notificationDoors(platform, producer);
+  const notifications = notificationDoors(platform, producer, idempotent);
   jsonRoutes.push(notifications.eventRoute);
-  const messages = messageDoors(platform, producer, pool);
+  const messages = messageDoors(platform, producer, pool, idempotent);
   // Every URL a caller hands in (postbacks, callbacks) is checked against one outbound policy.
   const outbound = outboundPolicy(readOutboundConfig(platform.env));
-  const postbacks = postbackDoors(platform, producer, outbound);
+  const postbacks = postbackDoors(platform, producer, outbound, idempotent);
   jsonRoutes.push(postbacks.route);
+  // PingBatch, PingStream and POST /pings: many pings per round trip.
+  const pingBatch = pingBatchDoors(
+    new PingBatchWriter({
+      producer,
+      codec: platform.codec,
+      pingsTopic: platform.topic("pings"),
+      maxFutureMs: gatewayConfig.pingMaxFutureMs,
+      maxItems: pingBatchConfig.maxItems,
+    }),
+  );
+  jsonRoutes.push(pingBatch.route);
 
   // Readiness: the broker (writes) and Postgres (messages reads) must answer. Dragonfly is
   // reported but does not make the gateway unready: PingCount falls back to Postgres without it.
@@ -85,6 +111,7 @@ runMain(SERVICE_NAME, async () => {
           pingsTopic: platform.topic("pings"),
           counts: new PingCountReader(redis, pool, log, config.stateNamespace, platform.metrics),
           config: gatewayConfig,
+          idempotent,
         }),
       );
       router.service(
@@ -103,8 +130,11 @@ runMain(SERVICE_NAME, async () => {
           ),
           config: gatewayConfig,
           outboundPolicy: outbound,
+          idempotent,
         }),
       );
+      // After PingService: its registration answers `unimplemented` for the methods it lacks.
+      pingBatch.register(router);
       apiServices = servicesOf(router);
     },
   });

@@ -3,6 +3,7 @@ import type { Pool } from "pg";
 import type { RecordProducer } from "../../runtime/kafka/kafka-adapter.js";
 import type { Platform } from "../../runtime/platform.js";
 import { MessagesReader } from "../../sinks/messages/index.js";
+import type { IdempotentWrites } from "./idempotent-writes.js";
 import { readMessageServiceConfig } from "./message-config.js";
 import { messageServiceImpl, registerMessageServices } from "./message-service.js";
 import { ProjectionOffsetsWaiter } from "./projection-offsets-waiter.js";
@@ -12,7 +13,7 @@ import { ProjectionOffsetsWaiter } from "./projection-offsets-waiter.js";
  * `register` adds messages.v1.MessageService, awakari.messages.Service and
  * awakari.messages.cleaner.Service to the Connect router.
  */
-export function messageDoors(platform: Platform, producer: RecordProducer, pool: Pool) {
+export function messageDoors(platform: Platform, producer: RecordProducer, pool: Pool, idempotent: IdempotentWrites) {
   const config = readMessageServiceConfig(platform.env);
   const messagesTopic = platform.topic("messages");
   const reader = new MessagesReader(pool);
@@ -25,6 +26,7 @@ export function messageDoors(platform: Platform, producer: RecordProducer, pool:
     reader,
     waiter,
     config,
+    idempotent,
   });
   return { register: (router: ConnectRouter) => registerMessageServices(router, impl) };
 }

@@ -17,6 +17,8 @@ import {
   parseToken,
   targetsOf,
 } from "./consistency-token.js";
+import { keyedUnary } from "./idempotency-context.js";
+import type { IdempotentWrites } from "./idempotent-writes.js";
 import type { MessageServiceConfig } from "./message-config.js";
 import { validateIds, validatePutBatch } from "./message-validation.js";
 import type { ProjectionOffsetsWaiter } from "./projection-offsets-waiter.js";
@@ -32,6 +34,12 @@ export interface MessageServiceDeps {
   readonly reader: MessagesReader;
   readonly waiter: ProjectionOffsetsWaiter;
   readonly config: MessageServiceConfig;
+  /**
+   * Result cache of keyed PutBatch/DeleteBatch calls (Idempotency-Key): a retry answers the first
+   * ack count and token. The records need no derived id: a put is an upsert by event id and a
+   * delete of a deleted id changes nothing, so the sink applies a repeated command once in effect.
+   */
+  readonly idempotent?: IdempotentWrites;
   readonly now?: () => number;
 }
 
@@ -91,15 +99,17 @@ export function messageServiceImpl(deps: MessageServiceDeps): ServiceImpl<typeof
       edge(async () => {
         validatePutBatch(req.msgs, config);
         if (req.msgs.length === 0) return { ackCount: 0, consistencyToken: "" };
-        const headers = traceHeaders(ctx);
-        const commandTimeMs = BigInt(now());
-        const token = await write(
-          req.msgs.map((event) =>
-            command(event.id, { command: { case: "put", value: event }, commandTimeMs }, headers),
-          ),
-          ctx,
-        );
-        return { ackCount: req.msgs.length, consistencyToken: token };
+        return keyedUnary(deps.idempotent, ctx, req, async () => {
+          const headers = traceHeaders(ctx);
+          const commandTimeMs = BigInt(now());
+          const token = await write(
+            req.msgs.map((event) =>
+              command(event.id, { command: { case: "put", value: event }, commandTimeMs }, headers),
+            ),
+            ctx,
+          );
+          return { ackCount: req.msgs.length, consistencyToken: token };
+        });
       }),
     getBatch: (req, ctx) =>
       edge(async () => {
@@ -114,13 +124,15 @@ export function messageServiceImpl(deps: MessageServiceDeps): ServiceImpl<typeof
         await waiter.waitFor(readTargets(req.consistencyToken, ctx), config.readWaitMs, ctx.signal);
         const count = await deps.reader.countStored(ids);
         if (ids.length === 0) return { count, consistencyToken: "" };
-        const headers = traceHeaders(ctx);
-        const commandTimeMs = BigInt(now());
-        const token = await write(
-          ids.map((id) => command(id, { command: { case: "deleteId", value: id }, commandTimeMs }, headers)),
-          ctx,
-        );
-        return { count, consistencyToken: token };
+        return keyedUnary(deps.idempotent, ctx, req, async () => {
+          const headers = traceHeaders(ctx);
+          const commandTimeMs = BigInt(now());
+          const token = await write(
+            ids.map((id) => command(id, { command: { case: "deleteId", value: id }, commandTimeMs }, headers)),
+            ctx,
+          );
+          return { count, consistencyToken: token };
+        });
       }),
     clean: (_req, ctx) =>
       edge(async () => {

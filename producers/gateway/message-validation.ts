@@ -44,6 +44,8 @@ function validateEvent(event: CloudEvent, at: string): void {
   validateId(event.id, `${at}.id`);
   if (event.source === "") throw invalid(`${at}.source`, "is required");
   if (event.type === "") throw invalid(`${at}.type`, "is required");
+  refuseUnstorable(event.source, `${at}.source`);
+  refuseUnstorable(event.type, `${at}.type`);
   if (event.specVersion === "") throw invalid(`${at}.spec_version`, "is required");
   if (event.specVersion !== "1.0") throw invalid(`${at}.spec_version`, `must be "1.0", got "${event.specVersion}"`);
   for (const [name, value] of Object.entries(event.attributes)) {
@@ -64,6 +66,20 @@ function validateTimestamp(ts: Timestamp, field: string): void {
 export function validateId(id: string, field: string): void {
   if (id.trim() === "") throw invalid(field, "is required");
   if (id.length > MAX_ID_CHARS) throw invalid(field, `must be at most ${MAX_ID_CHARS} characters`);
+  refuseUnstorable(id, field);
+}
+
+/** U+0000, or an unpaired UTF-16 surrogate (Protobuf's UTF-8 turns every one into U+FFFD). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * id, source and type are Postgres text columns: a U+0000 was accepted and then failed the
+ * messages sink's commit on every retry (found by fuzzing); a lone surrogate would be stored as
+ * U+FFFD, so two different ids would meet.
+ */
+function refuseUnstorable(value: string, field: string): void {
+  if (value.includes("\u0000") || LONE_SURROGATE.test(value))
+    throw invalid(field, "must not contain U+0000 or an unpaired surrogate");
 }
 
 /** Ids of GetBatch/DeleteBatch: each non-empty, at most maxBatchEvents of them. */

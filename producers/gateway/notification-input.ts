@@ -70,7 +70,10 @@ export function parseEventBody(body: unknown): NotificationInput {
   }
   const fields = body as Record<string, unknown>;
   const unknown = Object.keys(fields).find((k) => k !== "id" && k !== "description");
-  if (unknown !== undefined) throw invalid(unknown, `unknown field "${unknown}"; only id and description are accepted`);
+  if (unknown !== undefined) {
+    // The empty key would otherwise name no field (found by fuzzing).
+    throw invalid(unknown === "" ? '""' : unknown, `unknown field "${unknown}"; only id and description are accepted`);
+  }
   const id = fields.id;
   if (id === undefined || id === null) throw invalid("id", "is required (an integer from 1 to 9223372036854775807)");
   if (!(id instanceof JsonNumber)) throw invalid("id", `must be a JSON integer, got ${describe(id)}`);

@@ -5,6 +5,9 @@ import { TributaryError } from "../../runtime/errors.js";
 import type { RecordProducer } from "../../runtime/kafka/kafka-adapter.js";
 import { counter } from "../../runtime/observability/metrics.js";
 import type { TopicCodec } from "../../runtime/serde/topic-codec.js";
+import { protoResultCodec } from "./idempotency-context.js";
+import type { IdempotencyScope } from "./idempotency-key.js";
+import { fingerprintOf, type IdempotentWrites } from "./idempotent-writes.js";
 import type { NotificationClock } from "./notification-clock.js";
 import type { NotificationInput } from "./notification-input.js";
 
@@ -15,7 +18,13 @@ export interface NotificationPublisherDeps {
   readonly topic: string;
   readonly clock: NotificationClock;
   readonly metrics: Registry;
+  /** Result cache of keyed publishes: a retry answers the first stamped notification. */
+  readonly idempotent: IdempotentWrites;
 }
+
+/** One scope for both doors: a key sent to POST /event and to Publish is one request. */
+export const PUBLISH_METHOD = "notifications.v1.NotificationService/Publish";
+const notificationCodec = protoResultCodec(NotificationSchema);
 
 export type NotificationOutcome = "accepted" | "rejected" | "failed";
 
@@ -42,12 +51,29 @@ export class NotificationPublisher {
     this.#outcomes.inc({ door, outcome });
   }
 
-  /** `signal`: the caller's deadline or disconnect (see RecordProducer.send). */
+  /**
+   * `signal`: the caller's deadline or disconnect (see RecordProducer.send). With a scope (the
+   * caller's Idempotency-Key), a repeat within the window answers the first notification unwritten.
+   */
   async publish(
     input: NotificationInput,
     traceparent: string,
     door: "event" | "publish",
     signal?: AbortSignal,
+    scope: IdempotencyScope | null = null,
+  ): Promise<Notification> {
+    if (scope === null) return this.#publish(input, traceparent, door, signal);
+    const fingerprint = fingerprintOf(`${input.id}\u0000${input.description}`);
+    return this.#deps.idempotent.run({ ...scope, method: PUBLISH_METHOD }, fingerprint, notificationCodec, () =>
+      this.#publish(input, traceparent, door, signal),
+    );
+  }
+
+  async #publish(
+    input: NotificationInput,
+    traceparent: string,
+    door: "event" | "publish",
+    signal: AbortSignal | undefined,
   ): Promise<Notification> {
     const { codec, producer, topic, clock } = this.#deps;
     const notification = create(NotificationSchema, {

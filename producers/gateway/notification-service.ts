@@ -4,6 +4,8 @@ import { TributaryError } from "../../runtime/errors.js";
 import type { RecordProducer } from "../../runtime/kafka/kafka-adapter.js";
 import type { Platform } from "../../runtime/platform.js";
 import { eventRoute } from "./event-route.js";
+import { idempotencyScopeOf } from "./idempotency-context.js";
+import type { IdempotentWrites } from "./idempotent-writes.js";
 import type { JsonRoute } from "./json-route.js";
 import { NotificationClock } from "./notification-clock.js";
 import { checkNotification } from "./notification-input.js";
@@ -16,6 +18,7 @@ export function notificationServiceImpl(publisher: NotificationPublisher): Servi
   return {
     async publish(req, ctx) {
       let input: ReturnType<typeof checkNotification>;
+      const scope = idempotencyScopeOf(ctx);
       try {
         input = checkNotification(req.id, req.description);
       } catch (err) {
@@ -23,7 +26,7 @@ export function notificationServiceImpl(publisher: NotificationPublisher): Servi
         throw toConnectError(err);
       }
       try {
-        return await publisher.publish(input, traceHeaders(ctx).traceparent ?? "", "publish", ctx.signal);
+        return await publisher.publish(input, traceHeaders(ctx).traceparent ?? "", "publish", ctx.signal, scope);
       } catch (err) {
         throw toConnectError(err);
       }
@@ -35,6 +38,7 @@ export function notificationServiceImpl(publisher: NotificationPublisher): Servi
 export function notificationDoors(
   platform: Pick<Platform, "codec" | "metrics" | "topic">,
   producer: RecordProducer,
+  idempotent: IdempotentWrites,
 ): {
   service: ServiceImpl<typeof NotificationService>;
   handlerOptions: { jsonOptions: { ignoreUnknownFields: false } };
@@ -46,6 +50,7 @@ export function notificationDoors(
     topic: platform.topic("notifications"),
     clock: new NotificationClock(),
     metrics: platform.metrics,
+    idempotent,
   });
   return {
     service: notificationServiceImpl(publisher),

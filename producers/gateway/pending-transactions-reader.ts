@@ -45,7 +45,9 @@ export class PendingTransactionsReader {
       const pending: PendingTransaction[] = [];
       for (const [partition, ids] of byPartition) {
         const values = await this.redis.hmget(this.#keys.timers(Number(partition)), ...ids);
-        for (const value of values) if (value !== null) pending.push(decodePending(value));
+        values.forEach((value, i) => {
+          if (value !== null) pending.push(decodePending(value, ids[i] as string));
+        });
       }
       pending.sort(
         (a, b) => a.startedAtMs - b.startedAtMs || a.started.transactionId.localeCompare(b.started.transactionId),
@@ -73,7 +75,7 @@ export class PendingTransactionsReader {
       for (const p of partitions) pipeline.hget(this.#keys.timers(p.partition), transactionId);
       for (const [err, value] of (await pipeline.exec()) ?? []) {
         if (err) throw err;
-        if (typeof value === "string") return decodePending(value).started.clientId;
+        if (typeof value === "string") return decodePending(value, transactionId).started.clientId;
       }
       return null;
     } catch (err) {

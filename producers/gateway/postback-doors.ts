@@ -9,6 +9,9 @@ import { counter } from "../../runtime/observability/metrics.js";
 import type { OutboundPolicy } from "../../runtime/outbound/outbound-policy.js";
 import type { Platform } from "../../runtime/platform.js";
 import type { TopicCodec } from "../../runtime/serde/topic-codec.js";
+import { httpIdempotencyScope, idempotencyScopeOf } from "./idempotency-context.js";
+import { derivedId, type IdempotencyScope } from "./idempotency-key.js";
+import { fingerprintOf, type IdempotentWrites, jsonResultCodec } from "./idempotent-writes.js";
 import type { JsonRoute } from "./json-route.js";
 import { type PostbackLimits, readPostbackLimits } from "./postback-config.js";
 import { type PostbackInput, preparePostback } from "./postback-request.js";
@@ -27,8 +30,12 @@ interface SubmitDeps {
   readonly limits: PostbackLimits;
   readonly policy: OutboundPolicy;
   readonly metrics: Registry;
+  readonly idempotent: IdempotentWrites;
   readonly now?: () => number;
 }
+
+/** One scope for both doors: a key sent to POST /postback and to Submit is one request. */
+const SUBMIT_METHOD = "postbacks.v1.PostbackService/Submit";
 
 /** Validates everything, then writes one PostbackDelivery per data object; answers after the acks. */
 function submitter(deps: SubmitDeps) {
@@ -38,15 +45,20 @@ function submitter(deps: SubmitDeps) {
     "result",
   ]);
   const deliveries = counter(deps.metrics, "tributary_postback_deliveries_submitted_total", "Deliveries written");
-  return async (
+  const submit = async (
     input: PostbackInput,
     traceparent: string,
     door: string,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    scope: IdempotencyScope | null,
   ): Promise<PostbackAnswer> => {
     let prepared: ReturnType<typeof preparePostback>;
+    // Keyed: request and delivery ids derived from the key, so a retry after a crash writes the
+    // same delivery ids and the delivery ledger sends each once.
+    let n = 0;
+    const newId = scope === null ? undefined : () => derivedId(scope, String(n++));
     try {
-      prepared = preparePostback(input, deps.limits, deps.policy);
+      prepared = preparePostback(input, deps.limits, deps.policy, newId);
     } catch (err) {
       requests.inc({ door, result: "rejected" });
       throw err;
@@ -80,6 +92,19 @@ function submitter(deps: SubmitDeps) {
     deliveries.inc(records.length);
     return { requestId: prepared.requestId, deliveryIds: prepared.deliveries.map((d) => d.deliveryId) };
   };
+  const codec = jsonResultCodec<PostbackAnswer>();
+  return (
+    input: PostbackInput,
+    traceparent: string,
+    door: string,
+    scope: IdempotencyScope | null,
+    signal?: AbortSignal,
+  ): Promise<PostbackAnswer> => {
+    if (scope === null) return submit(input, traceparent, door, signal, null);
+    return deps.idempotent.run(scope, fingerprintOf(JSON.stringify(input)), codec, () =>
+      submit(input, traceparent, door, signal, scope),
+    );
+  };
 }
 
 /** `{"endpoint": {"method", "url"}, "data": [{...}, ...]}` → PostbackInput, naming the bad field. */
@@ -89,14 +114,15 @@ export function parsePostbackBody(body: unknown): PostbackInput {
   }
   const { endpoint, data, ...rest } = body as Record<string, unknown>;
   const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined) throw invalid(unknown, `unknown field "${unknown}"; only endpoint and data are accepted`);
+  if (unknown !== undefined)
+    throw invalid(fieldName(unknown), `unknown field "${unknown}"; only endpoint and data are accepted`);
   if (typeof endpoint !== "object" || endpoint === null || Array.isArray(endpoint)) {
     throw invalid("endpoint", 'is required: {"method": "GET", "url": "https://..."}');
   }
   const { method, url, ...extra } = endpoint as Record<string, unknown>;
   const extraField = Object.keys(extra)[0];
   if (extraField !== undefined)
-    throw invalid(`endpoint.${extraField}`, "unknown field; only method and url are accepted");
+    throw invalid(`endpoint.${fieldName(extraField)}`, "unknown field; only method and url are accepted");
   if (typeof method !== "string") throw invalid("endpoint.method", "is required (a string: GET, POST, ...)");
   if (typeof url !== "string") throw invalid("endpoint.url", "is required (a string)");
   if (!Array.isArray(data)) throw invalid("data", "is required (an array of JSON objects)");
@@ -108,6 +134,7 @@ export function postbackDoors(
   platform: Pick<Platform, "codec" | "metrics" | "topic" | "env">,
   producer: RecordProducer,
   policy: OutboundPolicy,
+  idempotent: IdempotentWrites,
 ): { route: JsonRoute; register(router: ConnectRouter): void } {
   const limits = readPostbackLimits(platform.env);
   const submit = submitter({
@@ -117,6 +144,7 @@ export function postbackDoors(
     limits,
     policy,
     metrics: platform.metrics,
+    idempotent,
   });
   return {
     route: {
@@ -125,10 +153,12 @@ export function postbackDoors(
       maxBodyBytes: limits.maxRequestBytes,
       async handle(body, req) {
         const header = req.headers.traceparent;
+        const scope = httpIdempotencyScope(req, SUBMIT_METHOD);
         const answer = await submit(
           parsePostbackBody(body),
           childTraceparent(Array.isArray(header) ? header[0] : header),
           "http",
+          scope === null ? null : { ...scope, method: SUBMIT_METHOD },
         );
         return { status: 200, body: answer };
       },
@@ -138,11 +168,13 @@ export function postbackDoors(
         PostbackService,
         {
           async submit(req, ctx) {
+            const scope = idempotencyScopeOf(ctx);
             try {
               return await submit(
                 { method: req.endpoint?.method ?? "", url: req.endpoint?.url ?? "", data: req.data },
                 traceHeaders(ctx).traceparent ?? "",
                 "rpc",
+                scope === null ? null : { ...scope, method: SUBMIT_METHOD },
                 ctx.signal,
               );
             } catch (err) {
@@ -154,6 +186,11 @@ export function postbackDoors(
       );
     },
   };
+}
+
+/** A JSON key as an error's field: the empty key (found by fuzzing) would otherwise name nothing. */
+function fieldName(key: string): string {
+  return key === "" ? '""' : key;
 }
 
 function invalid(field: string, detail: string): TributaryError {

@@ -58,9 +58,18 @@ export function renderUrl(template: UrlTemplate, data: Readonly<Record<string, u
   return out;
 }
 
+/** In `u` mode a surrogate pair is one code point, so \p{Cs} matches only unpaired halves. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 function placeholderText(value: unknown, field: string): string {
   if (value === undefined || value === null) return "";
-  if (typeof value === "string") return value;
+  if (typeof value === "string") {
+    // encodeURIComponent throws URIError on a lone surrogate ("\ud800" is valid JSON): found by
+    // fuzzing, it answered `internal` instead of naming the field.
+    if (LONE_SURROGATE.test(value))
+      throw invalid(field, "holds a lone UTF-16 surrogate; only well-formed text fills a URL");
+    return value;
+  }
   if (typeof value === "number" || typeof value === "boolean") return JSON.stringify(value);
   throw invalid(
     field,

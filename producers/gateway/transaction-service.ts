@@ -1,7 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { TransactionEventSchema, TransactionStartedSchema } from "../../gen/transactions/v1/transaction_event_pb.js";
-import type { TransactionService } from "../../gen/transactions/v1/transaction_service_pb.js";
+import {
+  StartResponseSchema,
+  StopResponseSchema,
+  type TransactionService,
+} from "../../gen/transactions/v1/transaction_service_pb.js";
 import { parseCallbackTarget } from "../../processors/callback-dispatcher/index.js";
 import { requireOwnClient } from "../../runtime/auth/index.js";
 import { errorMessage, TributaryError } from "../../runtime/errors.js";
@@ -10,6 +14,8 @@ import type { OutboundPolicy } from "../../runtime/outbound/outbound-policy.js";
 import type { TopicCodec } from "../../runtime/serde/topic-codec.js";
 import { principalOf } from "./auth-guard.js";
 import type { GatewayConfig } from "./config.js";
+import { keyedUnary } from "./idempotency-context.js";
+import type { IdempotentWrites } from "./idempotent-writes.js";
 import type { PendingTransactionsReader } from "./pending-transactions-reader.js";
 import { toConnectError } from "./to-connect-error.js";
 import { traceHeaders } from "./trace-context.js";
@@ -23,6 +29,12 @@ export interface TransactionServiceDeps {
   readonly config: GatewayConfig;
   /** Refuses callback targets that are literal blocked addresses (any spelling) or blocked names. */
   readonly outboundPolicy: OutboundPolicy;
+  /**
+   * Result cache of keyed Starts and Stops (Idempotency-Key): a retry answers the first Start's
+   * deadline. The records need no derived id: the timer and the sink already ignore a second
+   * Start of an open transaction id (duplicate_start) and a second Stop (stop_not_pending).
+   */
+  readonly idempotent?: IdempotentWrites;
   readonly now?: () => number;
 }
 
@@ -81,6 +93,8 @@ export function transactionServiceImpl(deps: TransactionServiceDeps): ServiceImp
       requireId("client_id", req.clientId);
       requireId("transaction_id", req.transactionId);
       ownClient(ctx, req.clientId);
+      refuseNul("transaction_type", req.transactionType);
+      refuseNul("callback_target", req.callbackTarget);
       if (req.timeoutSeconds <= 0) throw invalid("timeout_seconds", `must be > 0, got ${req.timeoutSeconds}`);
       if (req.timeoutSeconds > config.transactionMaxTimeoutSeconds) {
         throw invalid(
@@ -94,41 +108,48 @@ export function transactionServiceImpl(deps: TransactionServiceDeps): ServiceImp
         throw err instanceof TributaryError ? toConnectError(err) : err;
       }
       checkPayload(req.payload, config.transactionMaxPayloadBytes);
-      const eventTimeMs = now();
-      await write(
-        req.transactionId,
-        {
-          eventTimeMs: BigInt(eventTimeMs),
-          event: {
-            case: "started",
-            value: create(TransactionStartedSchema, {
-              clientId: req.clientId,
-              transactionType: req.transactionType,
-              transactionId: req.transactionId,
-              callbackTarget: req.callbackTarget,
-              payload: req.payload,
-              timeoutSeconds: req.timeoutSeconds,
-            }),
+      return keyedUnary(deps.idempotent, ctx, req, async () => {
+        const eventTimeMs = now();
+        await write(
+          req.transactionId,
+          {
+            eventTimeMs: BigInt(eventTimeMs),
+            event: {
+              case: "started",
+              value: create(TransactionStartedSchema, {
+                clientId: req.clientId,
+                transactionType: req.transactionType,
+                transactionId: req.transactionId,
+                callbackTarget: req.callbackTarget,
+                payload: req.payload,
+                timeoutSeconds: req.timeoutSeconds,
+              }),
+            },
           },
-        },
-        traceHeaders(ctx),
-        ctx.signal,
-      );
-      return { transactionId: req.transactionId, deadlineMs: BigInt(eventTimeMs + req.timeoutSeconds * 1000) };
+          traceHeaders(ctx),
+          ctx.signal,
+        );
+        return create(StartResponseSchema, {
+          transactionId: req.transactionId,
+          deadlineMs: BigInt(eventTimeMs + req.timeoutSeconds * 1000),
+        });
+      });
     },
     async stop(req, ctx) {
       requireId("transaction_id", req.transactionId);
       await ownTransaction(ctx, req.transactionId);
-      await write(
-        req.transactionId,
-        {
-          eventTimeMs: BigInt(now()),
-          event: { case: "stopped", value: { transactionId: req.transactionId } },
-        },
-        traceHeaders(ctx),
-        ctx.signal,
-      );
-      return { transactionId: req.transactionId };
+      return keyedUnary(deps.idempotent, ctx, req, async () => {
+        await write(
+          req.transactionId,
+          {
+            eventTimeMs: BigInt(now()),
+            event: { case: "stopped", value: { transactionId: req.transactionId } },
+          },
+          traceHeaders(ctx),
+          ctx.signal,
+        );
+        return create(StopResponseSchema, { transactionId: req.transactionId });
+      });
     },
     async listPending(req, ctx) {
       requireId("client_id", req.clientId);
@@ -154,6 +175,16 @@ function ownClient(ctx: HandlerContext, clientId: string): void {
 function requireId(field: string, value: string): void {
   if (value.trim() === "") throw invalid(field, "is required");
   if (value.length > MAX_ID_CHARS) throw invalid(field, `must be at most ${MAX_ID_CHARS} characters`);
+  refuseNul(field, value);
+}
+
+/**
+ * Postgres text cannot hold U+0000: a Start carrying one was accepted, then failed the
+ * transactions sink's commit on every retry (found by fuzzing). The URL parser even strips a
+ * trailing one from a callback target, so the raw text is checked.
+ */
+function refuseNul(field: string, value: string): void {
+  if (value.includes("\u0000")) throw invalid(field, "must not contain U+0000");
 }
 
 function checkPayload(

@@ -1,6 +1,7 @@
 // The only module that imports kafkajs: flows and the rest of the runtime see the types below.
 import {
   type Admin,
+  AssignerProtocol,
   type Consumer,
   type EachBatchPayload,
   Kafka,
@@ -15,7 +16,7 @@ import type { KafkaSecurity } from "../config/kafka-security.js";
 import { errorMessage, TributaryError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import { ConsumerWatchdog } from "./consumer-watchdog.js";
-import { endProduceSpan, startProduceSpan } from "./produce-span.js";
+import { ProduceQueue, type QueuedRecord, type SendOptions } from "./produce-queue.js";
 
 export type RecordHeaders = Record<string, string>;
 
@@ -64,6 +65,21 @@ export interface PartitionOffsets {
   readonly low: number;
   /** Log end offset. */
   readonly high: number;
+}
+
+/** One member of a consumer group and the partitions it owns (for the console). */
+export interface GroupMember {
+  readonly memberId: string;
+  readonly clientId: string;
+  readonly clientHost: string;
+  readonly assignments: readonly { readonly topic: string; readonly partitions: readonly number[] }[];
+}
+
+export interface GroupState {
+  readonly groupId: string;
+  /** Kafka's group state: Stable, PreparingRebalance, CompletingRebalance, Empty, Dead. */
+  readonly state: string;
+  readonly members: readonly GroupMember[];
 }
 
 export interface KafkaAdapterOptions {
@@ -193,6 +209,12 @@ export class KafkaAdapter {
           await new Promise((r) => setTimeout(r, 50 * attempt));
           continue;
         }
+        // Right after a topic is created its partitions may have no leader yet
+        // (NOT_LEADER_OR_FOLLOWER / LEADER_NOT_AVAILABLE, retriable): wait for the election.
+        if (isRetriableProtocolError(err) && attempt < 10) {
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+          continue;
+        }
         throw translate(err);
       }
     }
@@ -215,13 +237,16 @@ export class KafkaAdapter {
    * `sendTimeoutMs`: default bound of every `send` (see SendOptions). When set, kafkajs's own
    * retries are bounded to about that long too: with the cluster's retry settings a send to a
    * dead broker kept the batch (and every call queued behind it) for ~40 s.
+   * `lingerMs`: default linger of every send (SendOptions.lingerMs; default 0).
    */
-  createProducer(options: { transactionalId?: string; sendTimeoutMs?: number } = {}): RecordProducer {
+  createProducer(
+    options: { transactionalId?: string; sendTimeoutMs?: number; lingerMs?: number } = {},
+  ): RecordProducer {
     return new RecordProducer(
       this,
       this.#kafka.producer(producerConfig(options.transactionalId, options.sendTimeoutMs)),
       this.#logger,
-      options.sendTimeoutMs,
+      { sendTimeoutMs: options.sendTimeoutMs, lingerMs: options.lingerMs },
     );
   }
 
@@ -241,6 +266,33 @@ export class KafkaAdapter {
       options,
       this.#consumerStallMs,
     );
+  }
+
+  /** Members of consumer groups with their assigned partitions (DescribeGroups). */
+  async describeGroups(groupIds: readonly string[]): Promise<GroupState[]> {
+    if (groupIds.length === 0) return [];
+    try {
+      const { groups } = await (await this.#adminClient()).describeGroups([...groupIds]);
+      return groups.map((g) => ({
+        groupId: g.groupId,
+        state: g.state,
+        members: g.members.map((m) => {
+          const decoded =
+            m.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null;
+          return {
+            memberId: m.memberId,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            assignments: Object.entries(decoded?.assignment ?? {}).map(([topic, partitions]) => ({
+              topic,
+              partitions: [...partitions].sort((a, b) => a - b),
+            })),
+          };
+        }),
+      }));
+    } catch (err) {
+      throw translate(err);
+    }
   }
 
   /** Partition metadata, cached per topic, for key-based partitioning (Java-compatible murmur2). */
@@ -276,29 +328,15 @@ type KeyPartitioner = (args: {
   message: { key: string };
 }) => number;
 
-/** Bounds of one `send`: whichever ends first rejects the call (the record may still be written). */
-export interface SendOptions {
-  /**
-   * The caller's deadline or cancellation (an RPC's ctx.signal): when it aborts, the call rejects
-   * `deadline_exceeded`; a record not yet handed to the broker is then not written at all.
-   */
-  readonly signal?: AbortSignal;
-  /** Server-side bound on waiting for the ack: rejects `unavailable`. Default: the producer's `sendTimeoutMs`. */
-  readonly timeoutMs?: number;
-}
+export type { SendOptions } from "./produce-queue.js";
 
-interface PendingSend {
-  topic: string;
-  record: OutgoingRecord;
-  resolve: (p: RecordPosition) => void;
-  reject: (e: unknown) => void;
-  /** True once the caller was answered (acked, failed, timed out or cancelled). */
-  settled: boolean;
-}
+/** Records per produce request: a larger send is split, its caller answered after every part. */
+const MAX_RECORDS_PER_REQUEST = 5_000;
 
 /**
- * Idempotent producer with acks=all. `send` coalesces concurrent calls into one request per
- * flush, so many small callers (one per API call) share round trips without a linger delay.
+ * Idempotent producer with acks=all. `send`/`sendAll` go through a ProduceQueue: concurrent calls
+ * are coalesced into one request per round trip (with an optional linger), each caller answered
+ * with its own positions after the ack.
  */
 export class RecordProducer {
   readonly #adapter: KafkaAdapter;
@@ -306,16 +344,25 @@ export class RecordProducer {
   readonly #logger: Logger;
   readonly #partitioner: KeyPartitioner = Partitioners.DefaultPartitioner() as KeyPartitioner;
   readonly #metadata = new Map<string, Promise<PartitionMetadata[]>>();
-  readonly #sendTimeoutMs: number | undefined;
-  #pending: PendingSend[] = [];
-  #inFlight = false;
+  readonly #queue: ProduceQueue;
   #connected = false;
 
-  constructor(adapter: KafkaAdapter, producer: Producer, logger: Logger, sendTimeoutMs?: number) {
+  constructor(
+    adapter: KafkaAdapter,
+    producer: Producer,
+    logger: Logger,
+    defaults: { sendTimeoutMs?: number | undefined; lingerMs?: number | undefined } = {},
+  ) {
     this.#adapter = adapter;
     this.#producer = producer;
     this.#logger = logger;
-    this.#sendTimeoutMs = sendTimeoutMs;
+    this.#queue = new ProduceQueue({
+      write: (records) => this.#sendBatch(records),
+      translate,
+      maxRecordsPerRequest: MAX_RECORDS_PER_REQUEST,
+      ...(defaults.sendTimeoutMs === undefined ? {} : { defaultTimeoutMs: defaults.sendTimeoutMs }),
+      ...(defaults.lingerMs === undefined ? {} : { defaultLingerMs: defaults.lingerMs }),
+    });
   }
 
   async connect(): Promise<void> {
@@ -328,116 +375,65 @@ export class RecordProducer {
   }
 
   /** Sends one record; resolves with its position once acknowledged by all in-sync replicas. */
-  send(topic: string, record: OutgoingRecord, options: SendOptions = {}): Promise<RecordPosition> {
-    return new Promise((resolve, reject) => {
-      const { signal } = options;
-      const timeoutMs = options.timeoutMs ?? this.#sendTimeoutMs;
-      if (signal?.aborted) {
-        reject(deadlineError(signal));
-        return;
-      }
-      const produce = startProduceSpan(topic, record);
-      let timer: NodeJS.Timeout | undefined;
-      const onAbort = () => item.reject(deadlineError(signal));
-      const done = () => {
-        item.settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-      };
-      const item: PendingSend = {
-        topic,
-        record: produce?.record ?? record,
-        settled: false,
-        resolve: (p) => {
-          if (item.settled) return;
-          done();
-          endProduceSpan(produce, p);
-          resolve(p);
-        },
-        reject: (e) => {
-          if (item.settled) return;
-          done();
-          endProduceSpan(produce, undefined, e);
-          reject(e);
-        },
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(
-          () =>
-            item.reject(
-              new TributaryError(
-                "unavailable",
-                `kafka did not acknowledge the write within ${timeoutMs} ms (it may still be written)`,
-                { canRetry: true },
-              ),
-            ),
-          timeoutMs,
-        );
-      }
-      this.#pending.push(item);
-      if (!this.#inFlight) void this.#drain();
-    });
+  async send(topic: string, record: OutgoingRecord, options: SendOptions = {}): Promise<RecordPosition> {
+    const [position] = await this.#queue.enqueue(topic, [record], options);
+    return position as RecordPosition;
   }
 
-  /** Sends many records (all acknowledged, or the promise rejects). */
+  /**
+   * Sends many records as one send (one deadline, one timeout): resolves with every position, in
+   * order, once all are acknowledged; rejects on the first failure (some may then be written).
+   */
   sendAll(topic: string, records: readonly OutgoingRecord[], options: SendOptions = {}): Promise<RecordPosition[]> {
-    return Promise.all(records.map((r) => this.send(topic, r, options)));
+    return this.#queue.enqueue(topic, records, options);
   }
 
-  async #drain(): Promise<void> {
-    this.#inFlight = true;
-    try {
-      while (this.#pending.length > 0) {
-        // A caller that already gave up (deadline, timeout) is not written behind its back.
-        const batch = this.#pending.splice(0, 5_000).filter((item) => !item.settled);
-        if (batch.length === 0) continue;
-        try {
-          await this.#sendBatch(batch);
-        } catch (err) {
-          const translated = translate(err);
-          for (const item of batch) item.reject(translated);
-        }
-      }
-    } finally {
-      this.#inFlight = false;
-    }
-  }
-
-  async #sendBatch(batch: PendingSend[]): Promise<void> {
+  async #sendBatch(batch: readonly QueuedRecord[]): Promise<RecordPosition[]> {
     // Partition explicitly so each caller learns its own offset: kafkajs only reports a base
     // offset per partition, and records of a partition are appended in request order.
-    const byTopicPartition = new Map<string, { topic: string; partition: number; items: typeof batch }>();
-    for (const item of batch) {
-      const partitionMetadata = await this.#partitionsOf(item.topic);
-      const partition =
-        item.record.partition ??
-        this.#partitioner({ topic: item.topic, partitionMetadata, message: { key: item.record.key } });
-      const id = `${item.topic}\u0000${partition}`;
-      let group = byTopicPartition.get(id);
-      if (group === undefined) {
-        group = { topic: item.topic, partition, items: [] };
-        byTopicPartition.set(id, group);
+    const partitionOf = new Array<number>(batch.length);
+    const groups = new Map<string, { topic: string; partition: number; indexes: number[] }>();
+    let lastTopic = "";
+    let partitionMetadata: PartitionMetadata[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const { topic, record } = batch[i] as QueuedRecord;
+      if (topic !== lastTopic) {
+        partitionMetadata = await this.#partitionsOf(topic);
+        lastTopic = topic;
       }
-      group.items.push(item);
+      const partition =
+        record.partition ?? this.#partitioner({ topic, partitionMetadata, message: { key: record.key } });
+      partitionOf[i] = partition;
+      const id = `${topic}\u0000${partition}`;
+      let group = groups.get(id);
+      if (group === undefined) {
+        group = { topic, partition, indexes: [] };
+        groups.set(id, group);
+      }
+      group.indexes.push(i);
     }
-    const groups = [...byTopicPartition.values()];
-    const byTopic = new Map<string, typeof groups>();
-    for (const g of groups) byTopic.set(g.topic, [...(byTopic.get(g.topic) ?? []), g]);
+    const byTopic = new Map<string, ReturnType<typeof toMessage>[]>();
+    for (const g of groups.values()) {
+      let messages = byTopic.get(g.topic);
+      if (messages === undefined) {
+        messages = [];
+        byTopic.set(g.topic, messages);
+      }
+      for (const i of g.indexes) messages.push(toMessage((batch[i] as QueuedRecord).record, g.partition));
+    }
     const result = await this.#producer.sendBatch({
       acks: -1,
-      topicMessages: [...byTopic.entries()].map(([topic, gs]) => ({
-        topic,
-        messages: gs.flatMap((g) => g.items.map((item) => toMessage(item.record, g.partition))),
-      })),
+      topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })),
     });
-    for (const g of groups) {
+    const positions = new Array<RecordPosition>(batch.length);
+    for (const g of groups.values()) {
       const meta = result.find((r) => r.topicName === g.topic && r.partition === g.partition);
       const base = Number(meta?.baseOffset ?? "-1");
-      g.items.forEach((item, i) => {
-        item.resolve({ topic: g.topic, partition: g.partition, offset: base + i });
+      g.indexes.forEach((index, i) => {
+        positions[index] = { topic: g.topic, partition: g.partition, offset: base + i };
       });
     }
+    return positions;
   }
 
   #partitionsOf(topic: string): Promise<PartitionMetadata[]> {
@@ -491,19 +487,10 @@ export class RecordProducer {
   }
 
   async disconnect(): Promise<void> {
-    while (this.#inFlight) await new Promise((r) => setTimeout(r, 10));
+    await this.#queue.drained();
     await this.#producer.disconnect();
     this.#connected = false;
   }
-}
-
-function deadlineError(signal: AbortSignal | undefined): TributaryError {
-  const reason = signal?.reason === undefined ? "" : `: ${errorMessage(signal.reason)}`;
-  return new TributaryError(
-    "deadline_exceeded",
-    `the caller's deadline passed before kafka acknowledged the write (it may still be written)${reason}`,
-    { canRetry: true },
-  );
 }
 
 function toMessage(record: OutgoingRecord, partition?: number) {
@@ -709,4 +696,11 @@ function pinoLogCreator(logger: Logger): logCreator {
       else if (level === logLevel.INFO) logger.info(child, message);
       else logger.debug(child, message);
     };
+}
+
+/** A kafkajs protocol error the broker marks retriable (leader moving or not elected yet). */
+function isRetriableProtocolError(err: unknown): boolean {
+  return (
+    err instanceof Error && err.name === "KafkaJSProtocolError" && (err as { retriable?: boolean }).retriable === true
+  );
 }

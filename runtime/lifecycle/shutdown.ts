@@ -1,3 +1,4 @@
+import { errorMessage } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 
 export interface Shutdown {
@@ -11,8 +12,31 @@ export interface Shutdown {
   readonly done: Promise<void>;
 }
 
+export interface ShutdownOptions {
+  /** Whole shutdown: past it the process exits with code 1. Default 25000 (Kubernetes gives 30 s). */
+  readonly graceMs?: number;
+  /**
+   * One cleanup step: past it the step is logged as timed out and the next one runs. Default
+   * 10000, so a hung client (kafkajs after a broker outage) cannot use up the whole grace period.
+   */
+  readonly stepTimeoutMs?: number;
+  /**
+   * After the last step: a process still alive this much later is ended with its exit code.
+   * Default 2000. Clients that were closed but keep reconnect timers kept it alive until SIGKILL.
+   */
+  readonly lingerExitMs?: number;
+  /** Process signals that start shutdown. Default SIGTERM and SIGINT (specs pass none). */
+  readonly signals?: readonly NodeJS.Signals[];
+  /** Ends the process (specs pass a recorder). Default process.exit. */
+  readonly exit?: (code: number) => void;
+}
+
 /** Graceful shutdown: one AbortController fed by process signals, cleanups in reverse order. */
-export function installShutdown(log: Logger, graceMs = 25_000): Shutdown {
+export function installShutdown(log: Logger, options: ShutdownOptions = {}): Shutdown {
+  const graceMs = options.graceMs ?? 25_000;
+  const stepTimeoutMs = options.stepTimeoutMs ?? 10_000;
+  const lingerExitMs = options.lingerExitMs ?? 2_000;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
   const controller = new AbortController();
   const cleanups: { name: string; fn: () => Promise<void> | void }[] = [];
   let resolveDone: () => void = () => {};
@@ -25,26 +49,26 @@ export function installShutdown(log: Logger, graceMs = 25_000): Shutdown {
     if (started) return done;
     started = true;
     log.info({ reason }, "shutting down");
-    controller.abort(new Error(reason));
-    const timer = setTimeout(() => {
+    // Armed before anything else runs: nothing below may keep the process from ending.
+    const grace = setTimeout(() => {
       log.error({ graceMs }, "shutdown grace period exceeded, exiting");
-      process.exit(1);
+      exit(1);
     }, graceMs);
-    timer.unref();
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup.fn();
-      } catch (err) {
-        log.warn({ err, step: cleanup.name }, "cleanup step failed");
-      }
-    }
-    clearTimeout(timer);
+    grace.unref();
+    controller.abort(new Error(reason));
+    for (const cleanup of cleanups.reverse()) await runStep(log, cleanup, stepTimeoutMs);
+    clearTimeout(grace);
+    log.info({ reason }, "shutdown complete");
     resolveDone();
+    // The exit code is read when the timer fires: a caller sets process.exitCode after trigger().
+    setTimeout(() => {
+      log.warn({ lingerExitMs }, "process still alive after shutdown (open handles), exiting");
+      exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+    }, lingerExitMs).unref();
     return done;
   };
 
-  process.once("SIGTERM", () => void run("SIGTERM"));
-  process.once("SIGINT", () => void run("SIGINT"));
+  for (const name of options.signals ?? (["SIGTERM", "SIGINT"] as const)) process.once(name, () => void run(name));
   return {
     signal: controller.signal,
     onShutdown: (name, fn) => {
@@ -53,4 +77,30 @@ export function installShutdown(log: Logger, graceMs = 25_000): Shutdown {
     trigger: run,
     done,
   };
+}
+
+/** One cleanup, bounded: a step that fails or hangs is logged and shutdown goes on. */
+async function runStep(
+  log: Logger,
+  cleanup: { name: string; fn: () => Promise<void> | void },
+  timeoutMs: number,
+): Promise<void> {
+  const startedAtMs = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const outcome = await Promise.race([
+      Promise.resolve()
+        .then(cleanup.fn)
+        .then(() => "done" as const),
+      new Promise<"timed_out">((resolve) => {
+        timer = setTimeout(() => resolve("timed_out"), timeoutMs);
+      }),
+    ]);
+    if (outcome === "timed_out") log.warn({ step: cleanup.name, timeoutMs }, "cleanup step timed out; going on");
+    else log.debug({ step: cleanup.name, tookMs: Date.now() - startedAtMs }, "cleanup step done");
+  } catch (err) {
+    log.warn({ err: errorMessage(err), step: cleanup.name }, "cleanup step failed");
+  } finally {
+    clearTimeout(timer);
+  }
 }

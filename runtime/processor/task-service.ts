@@ -15,6 +15,8 @@ export interface TaskServiceOptions {
   readonly sessionTimeoutMs?: number;
   readonly flushEveryRecords: number;
   readonly flushIntervalMs: number;
+  /** See TaskRunnerOptions.flushIdleMs (undefined: off). */
+  readonly flushIdleMs?: number;
   readonly tickIntervalMs: number;
   readonly initialOffset?: InitialOffset;
   /** Readiness beyond "consuming" (e.g. the store's connection). */
@@ -53,6 +55,7 @@ export async function runTaskService<M extends Message, S, C>(
     flushEveryRecords: options.flushEveryRecords,
     flushIntervalMs: options.flushIntervalMs,
     tickIntervalMs: options.tickIntervalMs,
+    ...(options.flushIdleMs === undefined ? {} : { flushIdleMs: options.flushIdleMs }),
     ...(options.initialOffset === undefined ? {} : { initialOffset: options.initialOffset }),
     log,
     metrics: platform.metrics,

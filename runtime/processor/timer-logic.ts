@@ -46,7 +46,15 @@ export interface TimerLogic<M extends Message, V> {
     firedAtMs: number,
   ): { readonly key: string; readonly message: Message; readonly headers?: Readonly<Record<string, string>> };
   encodeValue(value: V): string;
-  decodeValue(encoded: string): V;
+  /** `key` is the timer's key (the hash field), so a value need not repeat it. */
+  decodeValue(encoded: string, key: string): V;
+  /**
+   * Identity of one firing, equal to what `firedIdOfOutput` reads from its output record: a
+   * rebuild (state lost) skips re-emitting timers already in the output topic. Without it, a
+   * rebuild re-emits them (same key; downstream deduplicates).
+   */
+  firedIdOf?(entry: TimerEntry<V>): string;
+  firedIdOfOutput?(message: Message): string;
   /** State kept beside each timer (e.g. a per-client index), written in the same atomic commit. */
   indexOps?(entry: TimerEntry<V>, change: "put" | "delete", partition: number): KeyValueOp[];
 }

@@ -7,6 +7,7 @@ import { InMemoryTimerStore } from "./testing/in-memory-timer-store.js";
 import { ProtobufCodec } from "./testing/protobuf-codec.js";
 import { TaskDriver } from "./testing/task-driver.js";
 import type { TimerKeys, TimerLogic } from "./timer-logic.js";
+import type { TimerRebuild } from "./timer-rebuild.js";
 import { timerTask } from "./timer-task.js";
 
 const TOPIC = "transactions";
@@ -47,7 +48,7 @@ function event(id: string, atMs: number): Buffer {
   return Buffer.from(toBinary(PingRecordedSchema, create(PingRecordedSchema, { id, timestampMs: BigInt(atMs) })));
 }
 
-function setup(options: { maxBatchRecords?: number } = {}) {
+function setup(options: { maxBatchRecords?: number; rebuild?: TimerRebuild; logic?: typeof logic } = {}) {
   const log = new InMemoryLog();
   log.createTopic(TOPIC, 2);
   log.createTopic(OUTPUT, 1);
@@ -57,13 +58,14 @@ function setup(options: { maxBatchRecords?: number } = {}) {
     topic: TOPIC,
     makeTask: () =>
       timerTask({
-        logic,
+        logic: options.logic ?? logic,
         keys,
         store,
         codec: new ProtobufCodec(),
         producer: log,
         outputTopic: OUTPUT,
         allowedLatenessMs: LATENESS_MS,
+        ...(options.rebuild === undefined ? {} : { rebuild: options.rebuild }),
         log: createLogger("spec", "silent"),
       }),
     flushEveryRecords: 1_000,
@@ -170,5 +172,36 @@ describe("timer strategy on the partition-task core", () => {
     expect(fired()).toEqual([]);
     await driver.advance(zombie, 1_000);
     expect(fired()).toEqual([]);
+  });
+
+  it("rebuilding lost state skips firings already emitted, until the watermark passes the rebuild", async () => {
+    const plans: number[] = [];
+    const rebuild: TimerRebuild = {
+      plan: async (partition) => {
+        plans.push(partition);
+        return { startOffset: 0, fired: new Set(["a"]), forgetFiredAtMs: T0 + 5_000 };
+      },
+      initialOffset: async () => 0,
+      invalidate: () => undefined,
+    };
+    const withIds = { ...logic, firedIdOf: (entry: { key: string }) => entry.key };
+    const { driver, fired } = setup({ rebuild, logic: withIds });
+    const a = driver.start();
+    await driver.assign(a, [0]);
+    expect(plans).toEqual([0]); // no stored offsets: planned
+    driver.append(0, "a", event("start:a:100", T0));
+    driver.append(0, "b", event("start:b:100", T0));
+    driver.append(0, "z", event("noise:z", T0 + 1_000));
+    await driver.drain(a);
+    expect(fired()).toEqual(["b"]); // "a" was in the output topic already
+    driver.append(0, "z", event("noise:z", T0 + 6_000)); // watermark past T0 + 5,000: set dropped
+    driver.append(0, "a", event("start:a:100", T0 + 6_000));
+    driver.append(0, "z", event("noise:z", T0 + 7_000));
+    await driver.drain(a);
+    expect(fired()).toEqual(["b", "a"]);
+    await a.runner.stop();
+    const b = driver.start();
+    await driver.assign(b, [0]);
+    expect(plans).toEqual([0]); // offsets stored now: no rebuild
   });
 });

@@ -10,6 +10,7 @@ import type { ProducerPort, RecordCodec } from "./core/ports.js";
 import type { OffsetSafeStore } from "./offset-safe-store.js";
 import { PartitionTimers } from "./partition-timers.js";
 import type { TimerEntry, TimerKeys, TimerLogic, TimerTable } from "./timer-logic.js";
+import type { TimerRebuild } from "./timer-rebuild.js";
 
 /** What one timer commit writes: the mirror's net changes and the fired timers' records. */
 export interface TimerChanges {
@@ -41,6 +42,17 @@ export interface TimerTaskOptions<M extends Message, V> {
   readonly outputTopic: string;
   /** Watermark = largest event time seen minus this: how late (out of order) a record may be. */
   readonly allowedLatenessMs: number;
+  /**
+   * A partition without stored offsets (state lost) is rebuilt as this plans: from a bounded
+   * start, without re-emitting timers already fired. Without it, from the log start, re-emitting.
+   */
+  readonly rebuild?: TimerRebuild;
+  /**
+   * How often an idle partition commits its unchanged position anyway (default 1000): the
+   * compare-and-set then notices state lost under it (FLUSHALL) and the rebuild starts without
+   * waiting for the next record. One small script call per interval.
+   */
+  readonly lostStateCheckMs?: number;
   readonly log: Logger;
   readonly metrics?: Registry;
 }
@@ -54,6 +66,13 @@ interface TimerState<V> {
   readonly timers: PartitionTimers<V>;
   /** Fired timers not yet emitted; emitted before the commit that removes them from the store. */
   outputs: OutgoingRecord[];
+  /** While rebuilding: firing ids already in the output topic, skipped instead of emitted. */
+  fired: ReadonlySet<string> | undefined;
+  forgetFiredAtMs: number;
+  /** Firings skipped during this rebuild. */
+  skipped: number;
+  /** The next commit checks the stored offset even without changes. */
+  probe: boolean;
 }
 
 /**
@@ -80,6 +99,9 @@ export function timerTask<M extends Message, V>(
   const metrics = m && {
     fired: counter(m, "tributary_timers_fired_total", "Timers fired (emitted, before commit)", ["processor"]),
     pending: gauge(m, "tributary_timers_pending", "Pending timers in the mirror", byPartition),
+    skipped: counter(m, "tributary_timers_refire_skipped_total", "Rebuild: firings already emitted, skipped", [
+      "processor",
+    ]),
     watermark: gauge(m, "tributary_timers_watermark_ms", "Effective watermark (event time, ms)", byPartition),
   };
   const watermark = (state: TimerState<V>): number => {
@@ -87,6 +109,11 @@ export function timerTask<M extends Message, V>(
     return Math.max(fromEvents, state.idleWatermarkMs);
   };
   const emit = (state: TimerState<V>, entry: TimerEntry<V>, firedAtMs: number): void => {
+    if (state.fired !== undefined && logic.firedIdOf !== undefined && state.fired.has(logic.firedIdOf(entry))) {
+      state.skipped++;
+      metrics?.skipped.inc({ processor: logic.name });
+      return;
+    }
     const out = logic.onFire(entry, firedAtMs);
     state.outputs.push(o.codec.encode(o.outputTopic, logic.outputMessage, out.message, out.key, { ...out.headers }));
     metrics?.fired.inc({ processor: logic.name });
@@ -94,6 +121,10 @@ export function timerTask<M extends Message, V>(
   const fireDue = (state: TimerState<V>): void => {
     const wm = watermark(state);
     for (let e = state.timers.popDue(wm); e !== undefined; e = state.timers.popDue(wm)) emit(state, e, wm);
+    if (state.fired !== undefined && wm >= state.forgetFiredAtMs) {
+      o.log.info({ partition: state.partition, skipped: state.skipped }, "timer rebuild: past every earlier firing");
+      state.fired = undefined;
+    }
   };
   const table = (state: TimerState<V>, eventTimeMs: number): TimerTable<V> => ({
     get: (key) => state.timers.get(key),
@@ -114,6 +145,7 @@ export function timerTask<M extends Message, V>(
     if (Number.isFinite(wm)) metrics.watermark.set(labels, wm);
   };
 
+  let lastProbeAtMs = Number.NEGATIVE_INFINITY;
   return {
     name: logic.name,
     message: logic.message,
@@ -123,7 +155,7 @@ export function timerTask<M extends Message, V>(
       const entries: TimerEntry<V>[] = [];
       for (const { key, encoded, deadlineMs } of snapshot.entries) {
         try {
-          entries.push({ key, value: logic.decodeValue(encoded), deadlineMs });
+          entries.push({ key, value: logic.decodeValue(encoded, key), deadlineMs });
         } catch (err) {
           o.log.warn({ err: errorMessage(err), partition, key }, "undecodable timer value: dropped");
         }
@@ -132,6 +164,7 @@ export function timerTask<M extends Message, V>(
         { partition, storedNext: snapshot.storedNext, timers: entries.length, watermark: snapshot.maxEventMs },
         "partition state loaded",
       );
+      const plan = snapshot.storedNext === null ? await o.rebuild?.plan(partition) : undefined;
       return {
         storedNext: snapshot.storedNext,
         state: {
@@ -141,6 +174,10 @@ export function timerTask<M extends Message, V>(
           idleWatermarkMs: Number.NEGATIVE_INFINITY,
           timers: PartitionTimers.loaded(entries),
           outputs: [],
+          fired: plan?.fired,
+          forgetFiredAtMs: plan?.forgetFiredAtMs ?? Number.NEGATIVE_INFINITY,
+          skipped: 0,
+          probe: false,
         },
       };
     },
@@ -155,7 +192,10 @@ export function timerTask<M extends Message, V>(
     afterBatch: async (state) => state.outputs.length > 0,
     async tick(open, { readAtMs, ends }) {
       let fired = false;
+      const probe = readAtMs - lastProbeAtMs >= (o.lostStateCheckMs ?? 1_000);
+      if (probe) lastProbeAtMs = readAtMs;
       for (const { partition, state, next } of open) {
+        state.probe ||= probe;
         const end = ends.find((e) => e.partition === partition);
         if (end !== undefined && next >= end.high) {
           state.idleWatermarkMs = Math.max(state.idleWatermarkMs, readAtMs - o.allowedLatenessMs);
@@ -164,7 +204,7 @@ export function timerTask<M extends Message, V>(
         fired ||= state.outputs.length > 0;
         updateGauges(state);
       }
-      return fired;
+      return fired || probe;
     },
     take(state) {
       const p = state.partition;
@@ -177,14 +217,22 @@ export function timerTask<M extends Message, V>(
       if (state.maxEventMs !== null && state.maxEventMs !== state.storedMaxEventMs) {
         ops.push({ op: "hset", key: keys.watermarks, field: String(p), value: String(state.maxEventMs) });
       }
+      const probe = state.probe;
+      state.probe = false;
       // The mirror keeps its change marks until `committed`; a failed commit reloads it.
-      return ops.length === 0 && state.outputs.length === 0 ? null : { ops, outputs: state.outputs };
+      return ops.length === 0 && state.outputs.length === 0 && !probe ? null : { ops, outputs: state.outputs };
     },
     emptyChanges: () => ({ ops: [], outputs: [] }),
     async beforeCommit(work) {
       // Emit before the timers leave the store: a crash in between re-emits them (same key).
       const outputs = work.flatMap((w) => w.changes.outputs);
-      if (outputs.length > 0) await o.producer.sendAll(o.outputTopic, outputs);
+      if (outputs.length === 0) return;
+      try {
+        await o.producer.sendAll(o.outputTopic, outputs);
+      } finally {
+        // A rebuild planned from now on must read these (even a partly failed send) from the topic.
+        o.rebuild?.invalidate();
+      }
     },
     committed(state) {
       state.timers.markCommitted();

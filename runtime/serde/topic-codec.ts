@@ -11,6 +11,8 @@ import { decodeWire, encodeWire } from "./wire-format.js";
 export const HEADER_CONTENT_TYPE = "content-type";
 export const HEADER_MESSAGE_TYPE = "tributary.message-type";
 export const HEADER_SCHEMA_ID = "tributary.schema-id";
+/** The caller's Idempotency-Key on a record written for a keyed request: consumers deduplicate those by record id. */
+export const HEADER_IDEMPOTENCY_KEY = "idempotency-key";
 export const PROTOBUF_CONTENT_TYPE = "application/x-protobuf; format=confluent-wire";
 
 export interface DecodedRecord<T extends Message = Message> {

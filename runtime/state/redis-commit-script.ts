@@ -4,7 +4,9 @@
  * state keys addressed by index from the ops.
  *
  * ARGV[1]: JSON [[offsetField, expectedNext or "", next], ...]
- * ARGV[2]: JSON [[op, keyIndex, a, b], ...] with op in hincrby | hset | hdel | zadd | zrem | del | set
+ * ARGV[2]: JSON [[op, keyIndex, a, b], ...] with op in hincrby | hset | hdel | zadd | zrem | del | set,
+ * or [hincrby_once, seenKeyIndex, field, ttlMs, keyIndex1, field1, by1, ...]: the increments
+ * apply only when HSETNX adds the field (a record seen before changes nothing).
  * Returns [] on success, else a flat list [field, storedValue, ...] of offset conflicts
  * (nothing applied).
  */
@@ -30,6 +32,11 @@ for _, op in ipairs(ops) do
   elseif kind == 'zrem' then redis.call('ZREM', key, op[3])
   elseif kind == 'del' then redis.call('DEL', key)
   elseif kind == 'set' then redis.call('SET', key, op[3])
+  elseif kind == 'hincrby_once' then
+    if redis.call('HSETNX', key, op[3], '1') == 1 then
+      redis.call('PEXPIRE', key, op[4])
+      for i = 5, #op, 3 do redis.call('HINCRBY', KEYS[op[i]], op[i + 1], op[i + 2]) end
+    end
   else return redis.error_reply('unknown op ' .. tostring(kind)) end
 end
 for _, o in ipairs(offsets) do

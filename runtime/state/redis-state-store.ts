@@ -62,6 +62,14 @@ export class RedisStateStore<B> implements OffsetSafeStore<B> {
           return [op.op, indexOf(op.key), op.member];
         case "del":
           return [op.op, indexOf(op.key)];
+        case "hincrby_once":
+          return [
+            op.op,
+            indexOf(op.key),
+            op.field,
+            String(op.ttlMs),
+            ...op.increments.flatMap((inc) => [indexOf(inc.key), inc.field, String(inc.by)]),
+          ];
         default:
           return [op.op, indexOf(op.key), op.value];
       }

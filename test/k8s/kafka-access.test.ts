@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import { describe, expect, it } from "vitest";
+import { CONSOLE_GROUP_PREFIX } from "../../console/topic-reader.js";
+import { kafkaAcls } from "../../k8s/generate/kafka-users.js";
 import { renderServiceManifest } from "../../k8s/generate/service-manifests.js";
 import { topicCatalog } from "../../runtime/catalog/catalog.js";
 import { serviceRegistry } from "../../services/registry.js";
@@ -42,6 +44,10 @@ function declaredGrants(service: ServiceEntry): string[] {
   if (group !== undefined) out.add(`group:${group}:Read`);
   for (const g of describesGroups) out.add(`group:${g}:Describe`);
   for (const id of transactionalIds) for (const op of ["Write", "Describe"]) out.add(`transactionalId:${id}:${op}`);
+  if (service.kafka.browses !== undefined) {
+    for (const t of topicCatalog) for (const op of ["Read", "Describe"]) out.add(`topic:${t.name}:${op}`);
+    out.add(`group:${service.kafka.browses.groupPrefix}:Read`);
+  }
   return [...out].sort();
 }
 
@@ -87,7 +93,8 @@ describe("Kafka access declared in services/registry.ts", () => {
       for (const t of [...reads, ...writes])
         expect(dataTopics.has(t), `${t} is a data topic of the catalog`).toBe(true);
       expect([...new Set([...reads, ...writes])].sort()).toEqual(platformTopicsOf(service));
-      if (service.role === "producer") expect(reads).toEqual([]);
+      // The console reads with throw-away groups only (no group of its own to declare).
+      if (service.role === "producer" || service.role === "console") expect(reads).toEqual([]);
       else expect(reads.length, "a consumer reads at least one topic").toBeGreaterThan(0);
     },
   );
@@ -280,5 +287,27 @@ describe("NetworkPolicies (k8s/network/policies.yaml)", () => {
     const [kafka] = ofKind("Kafka");
     const listeners = ((kafka?.spec?.kafka ?? {}) as { listeners: { networkPolicyPeers?: unknown[] }[] }).listeners;
     for (const l of listeners) expect(l.networkPolicyPeers?.length).toBeGreaterThan(0);
+  });
+});
+
+describe("the console's KafkaUser", () => {
+  const console = serviceRegistry.find((s) => s.name === "console");
+
+  it("may read every catalog topic, join only its own throw-away groups, and describe the processors' groups", () => {
+    expect(console?.kafka.browses?.groupPrefix).toBe(CONSOLE_GROUP_PREFIX);
+    const acls = console ? kafkaAcls(console) : [];
+    expect(acls).toContainEqual({
+      type: "allow",
+      resource: { type: "topic", name: "pings.dlq", patternType: "literal" },
+      operations: ["Read", "Describe"],
+    });
+    expect(acls).toContainEqual({
+      type: "allow",
+      resource: { type: "group", name: CONSOLE_GROUP_PREFIX, patternType: "prefix" },
+      operations: ["Read"],
+    });
+    // No group Read beyond its prefix: it cannot join (and disturb) a processor's group.
+    const groupReads = acls.filter((a) => a.resource.type === "group" && a.operations.includes("Read"));
+    expect(groupReads.map((a) => a.resource.name)).toEqual([CONSOLE_GROUP_PREFIX]);
   });
 });

@@ -6,10 +6,10 @@ import { notServices, serviceRegistry } from "../../services/registry.js";
 import { crdFiles, loadCrdValidators, type ResourceValidator } from "./support/crd-validators.js";
 import { kustomizationProblems } from "./support/kustomization-check.js";
 import { loadManifestFile, type ManifestDoc, yamlFilesUnder } from "./support/manifest-files.js";
+import { modelValidators } from "./support/model-validators.js";
 import { repoRoot, sharedSchema, sharedSchemasDir } from "./support/repo-paths.js";
 import { checkServices, SERVICE_IMAGE } from "./support/service-checks.js";
 import { validateSkaffoldFile } from "./support/skaffold-check.js";
-import { modelValidators } from "./support/model-validators.js";
 import { structuralValidators } from "./support/structural-schemas.js";
 import { validateManifests } from "./support/validate-manifests.js";
 

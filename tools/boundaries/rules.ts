@@ -35,7 +35,8 @@ export const RULES: Readonly<Record<RuleId, string>> = {
   "cli-bench": "cli/ and bench/ do not import each other",
   "kafkajs-adapter": "only runtime/kafka/kafka-adapter.ts imports kafkajs",
   "gen-leaf": "gen/ (generated code) imports nothing of ours outside gen/",
-  "composition-contract": "cli/, bench/, services/ and k8s/ import a flow only through its index.ts or config.ts",
+  "composition-contract":
+    "cli/, bench/, services/, k8s/ and console/ import a flow only through its index.ts or config.ts",
   "contract-exists": "every flow folder has an index.ts contract module",
   "contract-named-exports": "a contract module exports names one by one (no `export *`)",
 };
@@ -73,7 +74,7 @@ export function isExempt(v: Violation): boolean {
 
 /** Folders holding flows: each direct subfolder is one flow. */
 export const FLOW_ROOTS = ["producers", "processors", "sinks"] as const;
-const COMPOSITION_ROOTS = new Set(["cli", "bench", "services", "k8s"]);
+const COMPOSITION_ROOTS = new Set(["cli", "bench", "services", "k8s", "console"]);
 const KAFKA_ADAPTER = "runtime/kafka/kafka-adapter.ts";
 const TEST_FOLDERS = new Set(["test", "testkit"]);
 

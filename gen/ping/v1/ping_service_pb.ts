@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ping/v1/ping_service.proto.
  */
 export const file_ping_v1_ping_service: GenFile = /*@__PURE__*/
-  fileDesc("ChpwaW5nL3YxL3Bpbmdfc2VydmljZS5wcm90bxIHcGluZy52MSIjCgtQaW5nUmVxdWVzdBIUCgx0aW1lc3RhbXBfbXMYASABKAMiUwoMUGluZ1Jlc3BvbnNlEgoKAmlkGAEgASgJEhQKDHRpbWVzdGFtcF9tcxgCIAEoAxIRCglwYXJ0aXRpb24YAyABKAUSDgoGb2Zmc2V0GAQgASgDIjIKEFBpbmdDb3VudFJlcXVlc3QSDwoHZnJvbV9tcxgBIAEoAxINCgV0b19tcxgCIAEoAyIsCgtNaW51dGVDb3VudBIOCgZtaW51dGUYASABKAMSDQoFY291bnQYAiABKAMiWQoRUGluZ0NvdW50UmVzcG9uc2USDQoFdG90YWwYASABKAMSJQoHbWludXRlcxgCIAMoCzIULnBpbmcudjEuTWludXRlQ291bnQSDgoGc291cmNlGAMgASgJMoYBCgtQaW5nU2VydmljZRIzCgRQaW5nEhQucGluZy52MS5QaW5nUmVxdWVzdBoVLnBpbmcudjEuUGluZ1Jlc3BvbnNlEkIKCVBpbmdDb3VudBIZLnBpbmcudjEuUGluZ0NvdW50UmVxdWVzdBoaLnBpbmcudjEuUGluZ0NvdW50UmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("ChpwaW5nL3YxL3Bpbmdfc2VydmljZS5wcm90bxIHcGluZy52MSI8CgtQaW5nUmVxdWVzdBIUCgx0aW1lc3RhbXBfbXMYASABKAMSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJIlMKDFBpbmdSZXNwb25zZRIKCgJpZBgBIAEoCRIUCgx0aW1lc3RhbXBfbXMYAiABKAMSEQoJcGFydGl0aW9uGAMgASgFEg4KBm9mZnNldBgEIAEoAyIyChBQaW5nQ291bnRSZXF1ZXN0Eg8KB2Zyb21fbXMYASABKAMSDQoFdG9fbXMYAiABKAMiLAoLTWludXRlQ291bnQSDgoGbWludXRlGAEgASgDEg0KBWNvdW50GAIgASgDIlkKEVBpbmdDb3VudFJlc3BvbnNlEg0KBXRvdGFsGAEgASgDEiUKB21pbnV0ZXMYAiADKAsyFC5waW5nLnYxLk1pbnV0ZUNvdW50Eg4KBnNvdXJjZRgDIAEoCSI3ChBQaW5nQmF0Y2hSZXF1ZXN0EiMKBXBpbmdzGAEgAygLMhQucGluZy52MS5QaW5nUmVxdWVzdCI5ChFQaW5nQmF0Y2hSZXNwb25zZRIkCgVwaW5ncxgBIAMoCzIVLnBpbmcudjEuUGluZ1Jlc3BvbnNlMowCCgtQaW5nU2VydmljZRIzCgRQaW5nEhQucGluZy52MS5QaW5nUmVxdWVzdBoVLnBpbmcudjEuUGluZ1Jlc3BvbnNlEkIKCVBpbmdDb3VudBIZLnBpbmcudjEuUGluZ0NvdW50UmVxdWVzdBoaLnBpbmcudjEuUGluZ0NvdW50UmVzcG9uc2USQgoJUGluZ0JhdGNoEhkucGluZy52MS5QaW5nQmF0Y2hSZXF1ZXN0GhoucGluZy52MS5QaW5nQmF0Y2hSZXNwb25zZRJACgpQaW5nU3RyZWFtEhQucGluZy52MS5QaW5nUmVxdWVzdBoaLnBpbmcudjEuUGluZ0JhdGNoUmVzcG9uc2UoAWIGcHJvdG8z");
 
 /**
  * @generated from message ping.v1.PingRequest
@@ -22,6 +22,15 @@ export type PingRequest = Message<"ping.v1.PingRequest"> & {
    * @generated from field: int64 timestamp_ms = 1;
    */
   timestampMs: bigint;
+
+  /**
+   * Optional client-chosen ping id, used as the idempotency key (the same as an `Idempotency-Key`
+   * header; when both are sent they must be equal). Within the window a retry with the same key
+   * answers the first result and is counted once. 1-128 characters of [A-Za-z0-9._:~+/=-].
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -141,6 +150,44 @@ export const PingCountResponseSchema: GenMessage<PingCountResponse> = /*@__PURE_
   messageDesc(file_ping_v1_ping_service, 4);
 
 /**
+ * @generated from message ping.v1.PingBatchRequest
+ */
+export type PingBatchRequest = Message<"ping.v1.PingBatchRequest"> & {
+  /**
+   * 1 to GATEWAY_PING_BATCH_MAX_ITEMS (default 1000) pings.
+   *
+   * @generated from field: repeated ping.v1.PingRequest pings = 1;
+   */
+  pings: PingRequest[];
+};
+
+/**
+ * Describes the message ping.v1.PingBatchRequest.
+ * Use `create(PingBatchRequestSchema)` to create a new message.
+ */
+export const PingBatchRequestSchema: GenMessage<PingBatchRequest> = /*@__PURE__*/
+  messageDesc(file_ping_v1_ping_service, 5);
+
+/**
+ * @generated from message ping.v1.PingBatchResponse
+ */
+export type PingBatchResponse = Message<"ping.v1.PingBatchResponse"> & {
+  /**
+   * One per ping, in request order.
+   *
+   * @generated from field: repeated ping.v1.PingResponse pings = 1;
+   */
+  pings: PingResponse[];
+};
+
+/**
+ * Describes the message ping.v1.PingBatchResponse.
+ * Use `create(PingBatchResponseSchema)` to create a new message.
+ */
+export const PingBatchResponseSchema: GenMessage<PingBatchResponse> = /*@__PURE__*/
+  messageDesc(file_ping_v1_ping_service, 6);
+
+/**
  * Front door of the pings flow: Connect, gRPC and gRPC-Web on one port.
  *
  * @generated from service ping.v1.PingService
@@ -165,6 +212,29 @@ export const PingService: GenService<{
     methodKind: "unary";
     input: typeof PingCountRequestSchema;
     output: typeof PingCountResponseSchema;
+  },
+  /**
+   * Records many pings in one call; answers once every one is acknowledged (acks=all), each with its
+   * own id, partition and offset, in request order. Invalid input rejects the whole call and writes
+   * nothing; the error names the index and the field (`pings[3].timestamp_ms`).
+   *
+   * @generated from rpc ping.v1.PingService.PingBatch
+   */
+  pingBatch: {
+    methodKind: "unary";
+    input: typeof PingBatchRequestSchema;
+    output: typeof PingBatchResponseSchema;
+  },
+  /**
+   * The same as PingBatch with the pings sent as a client stream (gRPC, or Connect over HTTP/2);
+   * the error of an invalid ping names its position in the stream (`pings[3].timestamp_ms`).
+   *
+   * @generated from rpc ping.v1.PingService.PingStream
+   */
+  pingStream: {
+    methodKind: "client_streaming";
+    input: typeof PingRequestSchema;
+    output: typeof PingBatchResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ping_v1_ping_service, 0);

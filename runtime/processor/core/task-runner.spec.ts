@@ -26,7 +26,15 @@ function ping(id: string): Buffer {
   return Buffer.from(toBinary(PingRecordedSchema, create(PingRecordedSchema, { id, timestampMs: 1n })));
 }
 
-function setup(options: { flushEveryRecords?: number; maxBatchRecords?: number; partitions?: number } = {}) {
+function setup(
+  options: {
+    flushEveryRecords?: number;
+    maxBatchRecords?: number;
+    partitions?: number;
+    flushIdleMs?: number;
+    tickIntervalMs?: number;
+  } = {},
+) {
   const log = new InMemoryLog();
   log.createTopic(TOPIC, options.partitions ?? 2);
   const counts = new Map<string, number>();
@@ -39,8 +47,9 @@ function setup(options: { flushEveryRecords?: number; maxBatchRecords?: number; 
     makeTask: () => projectionTask(counting, store, TOPIC),
     flushEveryRecords: options.flushEveryRecords ?? 10,
     flushIntervalMs: 1_000,
-    tickIntervalMs: 100,
+    tickIntervalMs: options.tickIntervalMs ?? 100,
     maxBatchRecords: options.maxBatchRecords ?? 7,
+    ...(options.flushIdleMs === undefined ? {} : { flushIdleMs: options.flushIdleMs }),
   });
   const total = () => [...counts.values()].reduce((a, b) => a + b, 0);
   return { log, store, counts, driver, total };
@@ -158,6 +167,26 @@ describe("partition-task core (projection strategy)", () => {
     await a.runner.stop();
     expect(total()).toBe(2);
     expect(await store.readNext(TOPIC, 1)).toBe(1);
+  });
+
+  it("with flushIdleMs commits soon once caught up, but a partition behind waits for the usual rules", async () => {
+    const { driver, total } = setup({ flushEveryRecords: 1_000, flushIdleMs: 50, tickIntervalMs: 25 });
+    for (let i = 0; i < 3; i++) driver.append(0, "k", ping("k"));
+    const a = driver.start();
+    await driver.assign(a, [0, 1]);
+    await driver.poll(a);
+    expect(total()).toBe(0); // caught up, but the last commit (start) is not 50 ms ago yet
+    await driver.advance(a, 60);
+    expect(total()).toBe(3);
+    // A backlog: 20 records, 7 per fetch; after one fetch the partition is behind its end.
+    for (let i = 0; i < 20; i++) driver.append(1, "k", ping("k"));
+    await driver.poll(a);
+    await driver.advance(a, 200);
+    expect(total()).toBe(3);
+    await driver.drain(a);
+    await driver.advance(a, 60);
+    expect(total()).toBe(23);
+    await a.runner.stop();
   });
 
   it("after a rebalance resumes each partition from the store, whatever the group offsets say", async () => {

@@ -28,6 +28,13 @@ export interface TaskRunnerOptions<M extends Message, S, C> {
   readonly flushEveryRecords: number;
   /** Commit at least this often while anything is uncommitted. */
   readonly flushIntervalMs: number;
+  /**
+   * Commit this soon after the last commit once a partition with uncommitted records has applied
+   * everything up to its high watermark (the input went idle or trickles), instead of waiting for
+   * `flushEveryRecords` or `flushIntervalMs`: fresh state at low rates, big commits in a backlog.
+   * Undefined: off. (A partition ending in a transaction marker never looks caught up: off there.)
+   */
+  readonly flushIdleMs?: number;
   /** How often the periodic step runs. */
   readonly tickIntervalMs: number;
   /** Where a partition the store has never seen starts (default: the log start). */
@@ -269,7 +276,7 @@ export class TaskRunner<M extends Message, S, C> {
         if (this.#slots.get(batch.partition) !== slot) return "seeked";
       }
     }
-    if ((await this.#task.afterBatch?.(slot.state, this.#ctx)) === true) await this.#commit();
+    if ((await this.#task.afterBatch?.(slot.state, this.#ctx)) === true || this.#idleFlushDue()) await this.#commit();
     return this.#slots.get(batch.partition) === slot ? "consumed" : "seeked";
   }
 
@@ -317,7 +324,18 @@ export class TaskRunner<M extends Message, S, C> {
     this.#updateLag();
     // Half a tick of slack: a flush interval equal to the tick interval commits on every tick.
     const dueAtMs = this.#lastCommitAtMs + this.#o.flushIntervalMs - this.#o.tickIntervalMs / 2;
-    if (urgent || this.#clock.now() >= dueAtMs) await this.#commit();
+    if (urgent || this.#clock.now() >= dueAtMs || this.#idleFlushDue()) await this.#commit();
+  }
+
+  /** flushIdleMs has passed since the last commit and a partition holding uncommitted records is caught up. */
+  #idleFlushDue(): boolean {
+    const idleMs = this.#o.flushIdleMs;
+    if (idleMs === undefined || this.#buffered === 0) return false;
+    if (this.#clock.now() < this.#lastCommitAtMs + idleMs) return false;
+    for (const slot of this.#slots.values()) {
+      if (slot.records > 0 && slot.next >= slot.highWatermark) return true;
+    }
+    return false;
   }
 
   async #commit(): Promise<void> {

@@ -85,6 +85,16 @@ export class InMemoryKeyValue {
         case "set":
           this.strings.set(op.key, op.value);
           break;
+        case "hincrby_once": {
+          const seen = this.#hash(op.key);
+          if (seen.has(op.field)) break;
+          seen.set(op.field, "1");
+          for (const inc of op.increments) {
+            const h = this.#hash(inc.key);
+            h.set(inc.field, String(Number(h.get(inc.field) ?? "0") + inc.by));
+          }
+          break;
+        }
       }
     }
   }

@@ -17,6 +17,7 @@ export interface TaskDriverOptions<M extends Message, S, C> {
   readonly flushEveryRecords?: number;
   readonly flushIntervalMs?: number;
   readonly tickIntervalMs?: number;
+  readonly flushIdleMs?: number;
   /** Records per fetched batch. */
   readonly maxBatchRecords?: number;
   readonly logger?: Logger;
@@ -125,6 +126,7 @@ export class TaskDriver<M extends Message, S, C> {
       flushEveryRecords: this.#o.flushEveryRecords ?? 1_000,
       flushIntervalMs: this.#o.flushIntervalMs ?? 1_000,
       tickIntervalMs: this.#o.tickIntervalMs ?? 100,
+      ...(this.#o.flushIdleMs === undefined ? {} : { flushIdleMs: this.#o.flushIdleMs }),
       log: this.#logger,
       clock,
     });
