@@ -6,7 +6,13 @@ import { TributaryError } from "../errors.js";
 
 /** Postgres pool with bounded connection wait, so an outage surfaces as an error, not a hang. */
 export function openPool(url: string, max = 10): pg.Pool {
-  return new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 3_000, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 3_000, idleTimeoutMillis: 30_000 });
+  // An idle client whose server went away (Postgres restarted, killed, failed over) is dropped by
+  // the pool, which then emits 'error'; unhandled, that kills the process (postgres-restart-chaos
+  // found it). The next query gets a new connection, or the outage as its own error, and /readyz
+  // reports Postgres down meanwhile.
+  pool.on("error", () => undefined);
+  return pool;
 }
 
 function repoRootOf(start: string): string {
