@@ -130,7 +130,7 @@ describe("postbacks under kill -9", () => {
     expect(retried).toBeGreaterThan(DELIVERIES * 0.2);
     // A crash between a call and its commit repeats the calls in flight: up to a few hundred per
     // kill (4 kills; 715 of 5,000 measured once on 2026-12-02, under 500 before), not a re-send of
-    // everything. The partner dedups them by the Idempotency-Key header every attempt carries.
+    // everything (postbacks are at-least-once HTTP calls; the seed's partners accept repeats).
     expect(duplicateCalls).toBeLessThan(DELIVERIES * 0.2);
   });
 });
