@@ -1,4 +1,4 @@
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 import type { Logger } from "../observability/logger.js";
 
 /** A role and the tables it may read or write (from a service's registry declaration). */
@@ -39,8 +39,8 @@ export function grantStatements(grants: RoleGrants): string[] {
 }
 
 /** Sequences owned by a table's columns (serial / identity): a writer needs USAGE on them to insert. */
-async function sequencesOf(pool: Pool, table: string): Promise<string[]> {
-  const rows = await pool.query<{ name: string }>(
+async function sequencesOf(client: PoolClient, table: string): Promise<string[]> {
+  const rows = await client.query<{ name: string }>(
     `SELECT s.relname AS name FROM pg_class s
        JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')
        JOIN pg_class t ON t.oid = d.refobjid
@@ -68,7 +68,7 @@ export async function applyGrants(pool: Pool, all: readonly RoleGrants[], log: L
       for (const sql of grantStatements(grants)) await client.query(sql);
       for (const [table, access] of Object.entries(grants.tables)) {
         if (access !== "write") continue;
-        for (const sequence of await sequencesOf(pool, table)) {
+        for (const sequence of await sequencesOf(client, table)) {
           await client.query(`GRANT USAGE, SELECT ON SEQUENCE ${quoteIdent(sequence)} TO ${quoteIdent(grants.role)}`);
         }
       }
