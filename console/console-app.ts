@@ -19,6 +19,7 @@ import { type ServiceView, serviceDirectory } from "./service-directory.js";
 import { browse, parseBrowseQuery } from "./sources/browse.js";
 import { DeadLetterCache, type DeliveriesState, readDeliveries } from "./sources/deliveries.js";
 import { MAX_RANGE_MINUTES, type PingCounts, readPingCounts } from "./sources/pings.js";
+import { type HealthBadge, probeReadiness } from "./sources/health.js";
 import { readProcessors } from "./sources/processors.js";
 import { readSchemas, type SubjectState } from "./sources/schemas.js";
 import { TopicSampler } from "./sources/topics.js";
@@ -55,6 +56,8 @@ export class ConsoleApp {
   readonly #overview: Cached<Awaited<ReturnType<ConsoleApp["overviewState"]>>>;
   readonly #transactions: Cached<TransactionsState>;
   readonly #deliveries: Cached<DeliveriesState>;
+  /** The services' /readyz, probed every healthSampleMs (not on every refresh). */
+  readonly #health: Cached<ReadonlyMap<string, HealthBadge>>;
   #producer: Promise<RecordProducer> | undefined;
 
   constructor(
@@ -74,6 +77,10 @@ export class ConsoleApp {
     this.#overview = new Cached(reuseMs, () => this.overviewState());
     this.#transactions = new Cached(reuseMs, () => readTransactions(pool, this.#gatewayUrl));
     this.#deliveries = new Cached(reuseMs, () => readDeliveries(pool, this.services, this.dlqs));
+    this.#health = new Cached(Math.max(reuseMs, config.healthSampleMs - 100), async () => {
+      const badges = await Promise.all(this.services.map((s) => probeReadiness(s, config.probeTimeoutMs)));
+      return new Map(this.services.map((s, i) => [s.name, badges[i] ?? { ok: false, detail: "not probed" }]));
+    });
   }
 
   get redriveEnabled(): boolean {
@@ -81,7 +88,7 @@ export class ConsoleApp {
   }
 
   async overviewState() {
-    const topics = await this.topics.sample();
+    const [topics, health] = await Promise.all([this.topics.sample(), this.#health.get()]);
     const { processors, others } = await readProcessors(
       {
         kafka: this.platform.kafka,
@@ -89,10 +96,10 @@ export class ConsoleApp {
         pool: this.pool,
         prefix: this.platform.config.topicPrefix,
         namespace: this.platform.config.stateNamespace,
-        probeTimeoutMs: this.config.probeTimeoutMs,
       },
       this.services,
       topics,
+      health,
     );
     return { topics, processors, others };
   }

@@ -47,8 +47,16 @@ export function downBox(what: string, error: string): SafeHtml {
   return html`<p class="error" role="alert"><strong>${what} is down:</strong> ${error}</p>`;
 }
 
+/** One formatter per digit count: `toLocaleString` with options builds a new one per call (the top cost of a refresh). */
+const numberFormats = new Map<number, Intl.NumberFormat>();
+
 export function number(n: number, digits = 0): string {
-  return n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  let format = numberFormats.get(digits);
+  if (format === undefined) {
+    format = new Intl.NumberFormat("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+    numberFormats.set(digits, format);
+  }
+  return format.format(n);
 }
 
 /** A table in a focusable, labelled scroll region (narrow screens scroll it sideways). */

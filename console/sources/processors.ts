@@ -5,7 +5,7 @@ import type { GroupState, KafkaAdapter } from "../../runtime/kafka/kafka-adapter
 import { offsetField, offsetsKey } from "../../runtime/state/redis-state-store.js";
 import { type Reading, readSafely } from "../reading.js";
 import type { ServiceView } from "../service-directory.js";
-import { type HealthBadge, probeReadiness } from "./health.js";
+import type { HealthBadge } from "./health.js";
 import type { TopicState } from "./topics.js";
 
 export interface PartitionLag {
@@ -44,7 +44,6 @@ interface Stores {
   readonly pool: Pool;
   readonly prefix: string;
   readonly namespace: string;
-  readonly probeTimeoutMs: number;
 }
 
 /**
@@ -56,10 +55,11 @@ export async function readProcessors(
   stores: Stores,
   services: readonly ServiceView[],
   topics: readonly TopicState[],
+  healthOf: ReadonlyMap<string, HealthBadge>,
 ): Promise<{ processors: ProcessorState[]; others: ServiceHealth[] }> {
   const consumers = services.filter((s) => s.group !== undefined && s.reads.length > 0);
   const groups = consumers.map((s) => s.group ?? "");
-  const [described, pgOffsets, health] = await Promise.all([
+  const [described, pgOffsets] = await Promise.all([
     readSafely(() => stores.kafka.describeGroups(groups), 3_000),
     readSafely(async () => {
       const { rows } = await stores.pool.query<{
@@ -70,9 +70,7 @@ export async function readProcessors(
       }>("SELECT consumer, topic, partition, next_offset FROM tributary_offsets WHERE consumer = ANY($1)", [groups]);
       return rows;
     }, 3_000),
-    Promise.all(services.map((s) => probeReadiness(s, stores.probeTimeoutMs))),
   ]);
-  const healthOf = new Map(services.map((s, i) => [s.name, health[i] ?? { ok: false, detail: "not probed" }]));
   const processors = await Promise.all(
     consumers.map(async (service): Promise<ProcessorState> => {
       const group = service.group ?? "";

@@ -12,11 +12,49 @@ import {
   type Producer,
   type SASLOptions,
 } from "kafkajs";
+import { createRequire } from "node:module";
 import type { KafkaSecurity } from "../config/kafka-security.js";
 import { errorMessage, TributaryError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import { ConsumerWatchdog } from "./consumer-watchdog.js";
 import { ProduceQueue, type QueuedRecord, type SendOptions } from "./produce-queue.js";
+
+/** The part of kafkajs's (internal) RequestQueue that the idle-loop fix below touches. */
+interface KafkajsRequestQueue {
+  pending: unknown[];
+  throttledUntil: number;
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+  checkPendingRequests(): void;
+  scheduleCheckPendingRequests(): void;
+}
+
+/**
+ * kafkajs 2.2.4 re-arms a 1 ms timer on every broker connection forever when nothing is pending
+ * and nothing is throttled (`setTimeout(check, throttledUntil - now)` with a negative delay):
+ * thousands of wake-ups per second per connection, ≈ 4–5 % of a core per idle service here
+ * (tulios/kafkajs#1556, #1704; the fix is unreleased upstream). With nothing pending there is
+ * nothing to check: a new request and every response run the check themselves. Throttling and
+ * pending requests keep kafkajs's own schedule.
+ */
+function fixKafkajsIdleLoop(): void {
+  const require = createRequire(import.meta.url);
+  const RequestQueue = require("kafkajs/src/network/requestQueue/index.js") as {
+    prototype: KafkajsRequestQueue;
+  };
+  const CHECK_PENDING_REQUESTS_INTERVAL_MS = 10;
+  RequestQueue.prototype.scheduleCheckPendingRequests = function schedule(this: KafkajsRequestQueue) {
+    if (this.throttleCheckTimeoutId) return;
+    let delayMs = this.throttledUntil - Date.now();
+    if (this.pending.length === 0) {
+      if (delayMs <= 0) return;
+    } else if (delayMs <= 0) delayMs = CHECK_PENDING_REQUESTS_INTERVAL_MS;
+    this.throttleCheckTimeoutId = setTimeout(() => {
+      this.throttleCheckTimeoutId = null;
+      this.checkPendingRequests();
+    }, delayMs);
+  };
+}
+fixKafkajsIdleLoop();
 
 export type RecordHeaders = Record<string, string>;
 
