@@ -152,6 +152,39 @@ describe("partition-task core (projection strategy)", () => {
     expect(await store.readNext(TOPIC, 0)).toBe(10);
   });
 
+  it("after the store lost everything, a commit refused for one partition keeps the others' changes", async () => {
+    // Redis restarted empty (no persistence): every partition rebuilds from the log. A commit
+    // mixing a rebuilt partition (expects nothing stored: matches) with one not reloaded yet
+    // (expects its old position: conflict) writes nothing; the rebuilt one must not take its
+    // changes as written, or a partition with nothing more to read stays short for good.
+    const { driver, store, counts, total } = setup({ flushEveryRecords: 1_000 });
+    for (let i = 0; i < 10; i++) driver.append(i % 2, "k", ping("k"));
+    const a = driver.start();
+    await driver.assign(a, [0, 1]);
+    await driver.drain(a);
+    await a.runner.flush();
+    expect(total()).toBe(10);
+    store.offsets.clear();
+    counts.clear();
+    // Partition 1 finds out first: its commit conflicts, it reloads (nothing stored) and re-reads.
+    driver.append(1, "k", ping("k"));
+    await driver.drain(a);
+    await a.runner.flush();
+    expect(a.consumer.seeks).toEqual([{ partition: 1, offset: 0 }]);
+    await driver.drain(a);
+    // Partition 0 gets one more record; one commit carries both: 0 conflicts, 1 does not.
+    driver.append(0, "k", ping("k"));
+    await driver.drain(a);
+    await a.runner.flush();
+    expect(a.consumer.seeks.at(-1)).toEqual({ partition: 0, offset: 0 });
+    // Partition 1 gets nothing more: its 6 records are in the store all the same.
+    await driver.drain(a);
+    await a.runner.stop();
+    expect(await store.readNext(TOPIC, 0)).toBe(6);
+    expect(await store.readNext(TOPIC, 1)).toBe(6);
+    expect(total()).toBe(12);
+  });
+
   it("flushes on the interval when fewer records than flushEveryRecords arrived, and on shutdown", async () => {
     const { driver, store, total } = setup({ flushEveryRecords: 1_000 });
     driver.append(0, "k", ping("k"));

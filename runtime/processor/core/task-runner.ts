@@ -384,11 +384,24 @@ export class TaskRunner<M extends Message, S, C> {
     endSpan(span);
     const hints: RecordPosition[] = [];
     let committed = 0;
+    let refused = 0;
     for (const { slot, changes, chunk } of work) {
       if (this.#slots.get(slot.partition) !== slot) continue;
       if (conflicted.has(slot.partition)) {
         this.#m?.conflicts.inc({ processor: task.name });
         await this.#reopen(slot.partition, "offset conflict: another owner committed");
+        continue;
+      }
+      if (conflicted.size > 0) {
+        // A conflict anywhere means the store applied nothing (all or nothing): this partition's
+        // changes were not written either. Taken as committed, they were lost, and a partition
+        // that then had nothing more to commit never found out (its counts stayed missing).
+        // Given back, they go again right away (without the reloaded partitions, so at most once
+        // per conflicting partition): a final commit (shutdown, rebalance) must not drop them.
+        if (task.restore) {
+          task.restore(slot.state, changes);
+          refused += 1;
+        } else await this.#reopen(slot.partition, "commit refused: another partition's offsets conflicted");
         continue;
       }
       slot.storedNext = chunk.nextOffset;
@@ -410,6 +423,7 @@ export class TaskRunner<M extends Message, S, C> {
         highWatermark: s.highWatermark,
       })),
     );
+    if (refused > 0) await this.#commit();
   }
 
   /** Drops a partition's state and reopens it from the store, seeking to the stored position. */
