@@ -18,6 +18,7 @@ import { topicDeclaration } from "../runtime/platform.js";
 import { SchemaRegistryClient } from "../runtime/serde/schema-registry-client.js";
 import { TopicCodec } from "../runtime/serde/topic-codec.js";
 import { sampleMemory } from "./process-memory.js";
+import { registryNodeFlags } from "./spawn-service.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const records = Number(process.env.BENCH_RECORDS ?? 100_000);
@@ -112,7 +113,13 @@ const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:16379");
 const t0 = performance.now();
 const child = spawn(
   process.execPath,
-  ["--cpu-prof", "--cpu-prof-dir", profileDir, join(root, "dist/processors/ping-counter/main.js")],
+  [
+    ...registryNodeFlags("dist/processors/ping-counter/main.js"),
+    "--cpu-prof",
+    "--cpu-prof-dir",
+    profileDir,
+    join(root, "dist/processors/ping-counter/main.js"),
+  ],
   {
     env: {
       ...process.env,

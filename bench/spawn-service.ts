@@ -1,11 +1,22 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { serviceRegistry } from "../services/registry.js";
+import { entryPointOf, nodeFlagsOf } from "../services/service-entry.js";
 
 const root = join(import.meta.dirname, "..", "..");
 
-/** A compiled service (dist/...) started for a benchmark on `port`; `ready` resolves on /readyz. */
+/** The node flags the stack and Kubernetes run a service's entry point with (deploy.heapMiB). */
+export function registryNodeFlags(entry: string): string[] {
+  const service = serviceRegistry.find((s) => entryPointOf(s) === entry);
+  return service === undefined ? [] : nodeFlagsOf(service);
+}
+
+/**
+ * A compiled service (dist/...) started for a benchmark on `port` with the node flags it runs
+ * with in the stack, so its memory is the deployed one; `ready` resolves on /readyz.
+ */
 export function spawnService(entry: string, env: Record<string, string>, port: number) {
-  const child = spawn(process.execPath, [join(root, entry)], {
+  const child = spawn(process.execPath, [...registryNodeFlags(entry), join(root, entry)], {
     env: { ...process.env, LOG_LEVEL: "warn", HTTP_PORT: String(port), ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });

@@ -148,6 +148,8 @@ export const serviceRegistry = [
         TRANSACTION_TIMER_TICK_INTERVAL_MS: "200",
       },
       replicas: 2,
+      // The pending mirror is in memory by design (1M pending: see BENCHMARKS.md, timer state at scale).
+      heapMiB: 768,
     },
   }),
   defineService({
@@ -232,6 +234,8 @@ export const serviceRegistry = [
       ],
       settings: { POSTBACK_DELIVERY_REQUEST_TIMEOUT_MS: "15000", POSTBACK_DELIVERY_EXCERPT_BYTES: "1024" },
       replicas: 2,
+      // The retry backlog waits in memory (bounded by POSTBACK_DELIVERY_MAX_IN_FLIGHT; BENCHMARKS.md, postbacks).
+      heapMiB: 512,
     },
   }),
   // Last: it reads every other service (their /readyz, offsets, tables), so it starts after them.

@@ -18,11 +18,11 @@ REGISTRY_MANAGEMENT_PORT="${REGISTRY_MANAGEMENT_PORT:-18082}"
 # One port variable per Tributary service (GATEWAY_PORT=8080, PING_COUNTER_PORT=9101, ...), from the
 # service registry: stack/services.tsv is generated from services/registry.ts.
 STACK_SERVICES_FILE="$TRIBUTARY_ROOT/stack/services.tsv"
-while IFS=$'\t' read -r _service _entry _port_var _port _health; do
+while IFS=$'\t' read -r _service _entry _port_var _port _health _flags; do
   [[ -z $_service || $_service == \#* ]] && continue
   printf -v "$_port_var" '%s' "${!_port_var:-$_port}"
 done <"$STACK_SERVICES_FILE"
-unset _service _entry _port_var _port _health
+unset _service _entry _port_var _port _health _flags
 
 KAFKA_VERSION="4.3.1"
 POSTGRES_DB="${POSTGRES_DB:-tributary}"

@@ -13,13 +13,13 @@ mkdir -p "$STACK_DATA_DIR" "$STACK_LOG_DIR" "$STACK_RUN_DIR"
 # name | port | kind of health check
 COMPONENTS=(postgres redis kafka registry)
 # Tributary services, in start order, from the service registry (stack/services.tsv, generated
-# from services/registry.ts; env.sh set the port variables): name | entry point | port | health path
+# from services/registry.ts; env.sh set the port variables): name | entry point | port | health path | node flags
 SERVICES=()
-while IFS=$'\t' read -r name entry port_var _ health; do
+while IFS=$'\t' read -r name entry port_var _ health flags; do
   [[ -z $name || $name == \#* ]] && continue
-  SERVICES+=("$name|$entry|${!port_var}|$health")
+  SERVICES+=("$name|$entry|${!port_var}|$health|$flags")
 done <"$STACK_SERVICES_FILE"
-unset name entry port_var health
+unset name entry port_var health flags
 
 pid_file() { echo "$STACK_RUN_DIR/$1.pid"; }
 # A pid is alive when it exists and is not a zombie: a service killed with -9 stays in the
@@ -260,11 +260,12 @@ registry_ok() { curl -fsS "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subje
 
 # ---------- Tributary services ----------
 start_service() {
-  local name=$1 entry=$2 port=$3
+  local name=$1 entry=$2 port=$3 flags=$4
   is_running "$name" && return 0
   require_free_port "$name" "$port"
   [ -f "$entry" ] || die "$entry missing: run 'make up' (it builds) or 'npm run build'"
-  HTTP_PORT="$port" nohup node "$entry" >>"$STACK_LOG_DIR/$name.log" 2>&1 &
+  # shellcheck disable=SC2086 # the flags are words (deploy.heapMiB in the registry)
+  HTTP_PORT="$port" nohup node $flags "$entry" >>"$STACK_LOG_DIR/$name.log" 2>&1 &
   echo $! >"$(pid_file "$name")"
 }
 wait_service() {
@@ -294,9 +295,9 @@ up_infra() {
 }
 up_services() {
   local s name entry port health
-  for s in "${SERVICES[@]}"; do IFS='|' read -r name entry port _ <<<"$s"; start_service "$name" "$entry" "$port"; done
+  for s in "${SERVICES[@]}"; do IFS='|' read -r name entry port _ flags <<<"$s"; start_service "$name" "$entry" "$port" "$flags"; done
   for s in "${SERVICES[@]}"; do
-    IFS='|' read -r name entry port health <<<"$s"; wait_service "$name" "$entry" "$port" "$health"
+    IFS='|' read -r name entry port health _ <<<"$s"; wait_service "$name" "$entry" "$port" "$health"
     log "$(printf '%-12s' "$name") ready  http://127.0.0.1:$port (health $health, metrics /metrics)"
   done
 }

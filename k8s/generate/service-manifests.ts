@@ -1,5 +1,5 @@
 import { Document, isMap, isPair, isScalar } from "yaml";
-import { entryPointOf, type ServiceEntry } from "../../services/service-entry.js";
+import { DEFAULT_HEAP_MIB, entryPointOf, nodeFlagsOf, type ServiceEntry } from "../../services/service-entry.js";
 import { KAFKA_CLUSTER_CA_SECRET, kafkaUserSecretName } from "./kafka-users.js";
 import { placementOf } from "./placement.js";
 import { METRICS_PORT_VARIABLE, metricsPortOf, podMonitor } from "./service-metrics.js";
@@ -98,7 +98,7 @@ function deployment(service: ServiceEntry): object {
     image: `${SERVICE_IMAGE}:${SERVICE_IMAGE_TAG}`,
     // A pinned tag never changes, so a node's copy is good; skaffold's tags are unique per build.
     imagePullPolicy: "IfNotPresent",
-    command: ["node", entryPointOf(service)],
+    command: ["node", ...nodeFlagsOf(service), entryPointOf(service)],
     ports: [
       { name: "http", containerPort: port },
       ...(metricsPort === undefined ? [] : [{ name: "metrics", containerPort: metricsPort }]),
@@ -126,7 +126,11 @@ function deployment(service: ServiceEntry): object {
     startupProbe: httpProbe(service.probes.startupPath, 2, 60),
     readinessProbe: httpProbe(service.probes.readinessPath, 5, 3),
     livenessProbe: httpProbe(service.probes.livenessPath, 10, 3),
-    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+    // Above the V8 heap limit (deploy.heapMiB) with room for Node's own ≈ 100 MiB outside it.
+    resources: {
+      requests: { cpu: "100m", memory: "128Mi" },
+      limits: { cpu: "1", memory: `${Math.max(512, (service.deploy.heapMiB ?? DEFAULT_HEAP_MIB) + 256)}Mi` },
+    },
     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
     volumeMounts: [
       { name: "tmp", mountPath: "/tmp" },

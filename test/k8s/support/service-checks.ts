@@ -5,7 +5,7 @@ import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisrup
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IService } from "kubernetes-models/v1/Service";
-import { entryPointOf, type ServiceEntry } from "../../../services/service-entry.js";
+import { DEFAULT_HEAP_MIB, entryPointOf, type ServiceEntry } from "../../../services/service-entry.js";
 import { parseImage } from "./kustomize-render.js";
 import type { ManifestDoc } from "./manifest-files.js";
 import { repoRoot } from "./repo-paths.js";
@@ -115,8 +115,15 @@ export function checkServices(docs: readonly ManifestDoc[], services: readonly S
       problem(`image is ${container.image}, expected ${SERVICE_IMAGE}[:tag]`);
     }
     const command = JSON.stringify(container.command ?? []);
-    const expected = JSON.stringify(["node", entryPointOf(service)]);
+    const heapMiB = service.deploy.heapMiB ?? DEFAULT_HEAP_MIB;
+    const expected = JSON.stringify(["node", `--max-old-space-size=${heapMiB}`, entryPointOf(service)]);
     if (command !== expected) problem(`command is ${command}, expected ${expected}`);
+    // The V8 heap limit must be reached before the container's: else the kernel kills the pod
+    // (OOMKilled) before V8 collects harder. Node's own RSS outside the old space is ≈ 100 MiB here.
+    const limitMiB = mebibytes(container.resources?.limits?.memory);
+    if (limitMiB === undefined || limitMiB < heapMiB + 128) {
+      problem(`memory limit ${container.resources?.limits?.memory} leaves < 128 MiB above the ${heapMiB} MiB heap limit`);
+    }
 
     const env = containerEnv(container, configMaps, problem);
     const accepted = new Set(service.config.ENV_VARS);
@@ -174,4 +181,11 @@ export function checkServices(docs: readonly ManifestDoc[], services: readonly S
     }
   }
   return problems;
+}
+
+/** "512Mi" / "1Gi" in MiB; undefined for anything else. */
+function mebibytes(quantity: string | number | undefined): number | undefined {
+  const match = /^(\d+)(Mi|Gi)$/.exec(String(quantity ?? ""));
+  if (match === null) return undefined;
+  return Number(match[1]) * (match[2] === "Gi" ? 1024 : 1);
 }
