@@ -18,8 +18,8 @@ import { type RedriveMark, redriveMarks, redriveRecord } from "./redrive-record.
 import { type ServiceView, serviceDirectory } from "./service-directory.js";
 import { browse, parseBrowseQuery } from "./sources/browse.js";
 import { DeadLetterCache, type DeliveriesState, readDeliveries } from "./sources/deliveries.js";
-import { MAX_RANGE_MINUTES, type PingCounts, readPingCounts } from "./sources/pings.js";
 import { type HealthBadge, probeReadiness } from "./sources/health.js";
+import { MAX_RANGE_MINUTES, type PingCounts, readPingCounts } from "./sources/pings.js";
 import { readProcessors } from "./sources/processors.js";
 import { readSchemas, type SubjectState } from "./sources/schemas.js";
 import { TopicSampler } from "./sources/topics.js";

@@ -9,9 +9,14 @@ export const STACK_TABLE_HEADER = [
 /** `stack/services.tsv`: one tab-separated line per service, read by the shell scripts. */
 export function renderStackTable(services: readonly ServiceEntry[]): string {
   const rows = services.map((s) =>
-    [s.name, entryPointOf(s), portVariableOf(s), String(s.config.DEFAULT_HTTP_PORT), s.probes.startupPath, nodeFlagsOf(s).join(" ")].join(
-      "\t",
-    ),
+    [
+      s.name,
+      entryPointOf(s),
+      portVariableOf(s),
+      String(s.config.DEFAULT_HTTP_PORT),
+      s.probes.startupPath,
+      nodeFlagsOf(s).join(" "),
+    ].join("\t"),
   );
   return `${STACK_TABLE_HEADER}\n${rows.join("\n")}\n`;
 }

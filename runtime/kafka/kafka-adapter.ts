@@ -1,4 +1,6 @@
 // The only module that imports kafkajs: flows and the rest of the runtime see the types below.
+
+import { createRequire } from "node:module";
 import {
   type Admin,
   AssignerProtocol,
@@ -12,7 +14,6 @@ import {
   type Producer,
   type SASLOptions,
 } from "kafkajs";
-import { createRequire } from "node:module";
 import type { KafkaSecurity } from "../config/kafka-security.js";
 import { errorMessage, TributaryError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";

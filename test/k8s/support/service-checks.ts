@@ -122,7 +122,9 @@ export function checkServices(docs: readonly ManifestDoc[], services: readonly S
     // (OOMKilled) before V8 collects harder. Node's own RSS outside the old space is ≈ 100 MiB here.
     const limitMiB = mebibytes(container.resources?.limits?.memory);
     if (limitMiB === undefined || limitMiB < heapMiB + 128) {
-      problem(`memory limit ${container.resources?.limits?.memory} leaves < 128 MiB above the ${heapMiB} MiB heap limit`);
+      problem(
+        `memory limit ${container.resources?.limits?.memory} leaves < 128 MiB above the ${heapMiB} MiB heap limit`,
+      );
     }
 
     const env = containerEnv(container, configMaps, problem);
