@@ -1,4 +1,5 @@
 import { runMain } from "../runtime/lifecycle/run-main.js";
+import { shareAbortReason } from "../runtime/rpc/shared-abort-reason.js";
 import { combineChecks, kafkaCheck, postgresCheck, redisCheck } from "../runtime/observability/readiness.js";
 import { startPlatform } from "../runtime/platform.js";
 import { openPool } from "../runtime/state/pg-pool.js";
@@ -8,6 +9,7 @@ import { ConsoleApp } from "./console-app.js";
 import { startConsoleServer } from "./console-server.js";
 
 runMain(SERVICE_NAME, async () => {
+  shareAbortReason();
   // The data topics: a redrive writes back to them (their DLQs come along).
   const platform = await startPlatform({
     serviceName: SERVICE_NAME,
