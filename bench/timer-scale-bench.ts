@@ -13,6 +13,7 @@ import { TransactionEventSchema, TransactionStartedSchema } from "../gen/transac
 import { encodePending, type PendingTransaction, transactionTimerKeys } from "../processors/transaction-timer/index.js";
 import { topicCatalog } from "../runtime/catalog/catalog.js";
 import { KafkaAdapter, type OutgoingRecord } from "../runtime/kafka/kafka-adapter.js";
+import { readTopicRange } from "../runtime/kafka/topic-range-reader.js";
 import { createLogger } from "../runtime/observability/logger.js";
 import { topicDeclaration } from "../runtime/platform.js";
 import { SchemaRegistryClient } from "../runtime/serde/schema-registry-client.js";
@@ -91,6 +92,35 @@ async function memoryUsage(redis: Redis, key: string): Promise<number> {
   return Number((await redis.call("MEMORY", "USAGE", key, "SAMPLES", "0")) ?? 0);
 }
 
+/** MEMORY USAGE, HLEN and OBJECT ENCODING over many keys, pipelined. */
+async function keyStats(redis: Redis, names: readonly string[]) {
+  let bytes = 0;
+  let entries = 0;
+  const encodings: Record<string, number> = {};
+  for (let i = 0; i < names.length; i += 1_000) {
+    const pipeline = redis.pipeline();
+    for (const name of names.slice(i, i + 1_000)) {
+      pipeline.call("MEMORY", "USAGE", name, "SAMPLES", "0").hlen(name).call("OBJECT", "ENCODING", name);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    for (let j = 0; j + 2 < replies.length; j += 3) {
+      bytes += Number(replies[j]?.[1] ?? 0);
+      entries += Number(replies[j + 1]?.[1] ?? 0);
+      const encoding = replies[j + 2]?.[1];
+      if (typeof encoding === "string") encodings[encoding] = (encodings[encoding] ?? 0) + 1;
+    }
+  }
+  return { bytes, entries, encodings };
+}
+
+async function sampleValueBytes(redis: Redis, names: readonly string[]): Promise<number> {
+  for (const name of names) {
+    const field = await redis.hrandfield(name);
+    if (typeof field === "string") return redis.hstrlen(name, field);
+  }
+  return 0;
+}
+
 async function timerCaughtUp(redis: Redis, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -100,6 +130,18 @@ async function timerCaughtUp(redis: Redis, timeoutMs: number): Promise<void> {
     if (ends.every((e, i) => Number(stored[i] ?? -1) >= e.high)) return;
     if (Date.now() > deadline) throw new Error("timer did not catch up");
     await sleep(200);
+  }
+}
+
+/** The service's V8 heap in use and total (its /metrics, prom-client default metrics), MB. */
+async function heapMb(port: number): Promise<{ used: number; total: number } | null> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const read = (name: string) =>
+      Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, "m").exec(text)?.[1]) / 2 ** 20);
+    return { used: read("nodejs_heap_size_used_bytes"), total: read("nodejs_heap_size_total_bytes") };
+  } catch {
+    return null;
   }
 }
 
@@ -120,7 +162,21 @@ function rssMb(child: ChildProcess): number {
 const redisPort = await freePort();
 const redisChild = spawn(
   "redis-server",
-  ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+  // The listpack limits the timer's bucketed hashes are sized for (transaction-timer-keys.ts).
+  [
+    "--port",
+    String(redisPort),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--hash-max-listpack-entries",
+    "512",
+    "--hash-max-listpack-value",
+    "256",
+  ],
   {
     stdio: "ignore",
   },
@@ -206,16 +262,13 @@ try {
   const catchUpMs = performance.now() - timerSpawnedAt;
   await sleep(1_000);
   const memAfter = await usedMemory(redis);
-  let pendingBytes = 0;
-  let deadlineBytes = 0;
-  let indexBytes = 0;
-  let pendingCount = 0;
-  for (let p = 0; p < 6; p++) {
-    pendingBytes += await memoryUsage(redis, keys.timers(p));
-    deadlineBytes += await memoryUsage(redis, keys.deadlines(p));
-    pendingCount += await redis.hlen(keys.timers(p));
-  }
-  for (let c = 0; c < CLIENTS; c++) indexBytes += await memoryUsage(redis, keys.client(`client-${c}`));
+  const pendingKeys = [0, 1, 2, 3, 4, 5].flatMap((p) => keys.timerBuckets(p));
+  const indexKeys = Array.from({ length: CLIENTS }, (_, c) => keys.clientBuckets(`client-${c}`)).flat();
+  const pending = await keyStats(redis, pendingKeys);
+  const index = await keyStats(redis, indexKeys);
+  const pendingBytes = pending.bytes;
+  const indexBytes = index.bytes;
+  const pendingCount = pending.entries;
   print({
     bench: "timer-catch-up",
     starts: PENDING,
@@ -224,18 +277,20 @@ try {
     catchUpFromSpawnS: round(catchUpMs / 1000),
     appliedPerS: Math.round((PENDING / (catchUpMs - readyMs)) * 1000),
     timerRssMb: rssMb(timer.child),
+    timerHeapMb: await heapMb(timer.port),
   });
   print({
     bench: "pending-memory",
     pending: pendingCount,
     bytesPerPending: {
       valueHash: round(pendingBytes / pendingCount),
-      deadlineZset: round(deadlineBytes / pendingCount),
       clientIndex: round(indexBytes / pendingCount),
-      allKeysMemoryUsage: round((pendingBytes + deadlineBytes + indexBytes) / pendingCount),
+      allKeysMemoryUsage: round((pendingBytes + indexBytes) / pendingCount),
       usedMemoryDelta: round((memAfter - memBefore) / pendingCount),
     },
-    sampleValueBytes: await redis.hstrlen(keys.timers(0), String((await redis.hrandfield(keys.timers(0))) ?? "")),
+    encodings: { pendingBuckets: pending.encodings, clientBuckets: index.encodings },
+    keys: { pendingBuckets: pendingKeys.length, clientBuckets: indexKeys.length },
+    sampleValueBytes: await sampleValueBytes(redis, pendingKeys),
   });
 
   // 3. Deadline → callback at RATE_PER_S timeouts/s (5 s timeouts), the N still pending.
@@ -269,14 +324,33 @@ try {
     if (firsts.size >= total) break;
     await sleep(200);
   }
+  // Split of the latency: deadline → timeout record written by the timer (its broker timestamp).
+  const emitted: number[] = [];
+  const timeoutsTopic = `${prefix}transactions.timeouts`;
+  const timeoutEnds = await kafka.partitionOffsets(timeoutsTopic);
+  await readTopicRange(kafka, {
+    topic: timeoutsTopic,
+    from: new Map(timeoutEnds.map((e) => [e.partition, e.low])),
+    until: new Map(timeoutEnds.map((e) => [e.partition, e.high])),
+    groupLabel: "bench-timeouts",
+    timeoutMs: 60_000,
+    onRecords: (batch) => {
+      for (const r of batch) {
+        const deadline = deadlines.get(r.key ?? "");
+        if (deadline !== undefined) emitted.push(r.timestampMs - deadline);
+      }
+    },
+  });
   print({
     bench: "deadline-to-callback",
+    deadlineToTimeoutRecordMs: stats(emitted),
     ratePerS: RATE_PER_S,
     timeouts: total,
     callbacks: firsts.size,
     pendingMeanwhile: pendingCount,
     latencyMs: stats([...firsts.values()]),
     rssMb: { timer: rssMb(timer.child), dispatcher: rssMb(dispatcher.child), gateway: rssMb(gateway.child) },
+    timerHeapMb: await heapMb(timer.port),
   });
 
   // 4. ListPending still shows the compact values readably.
@@ -286,12 +360,15 @@ try {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ client_id: "client-7" }),
     })
-  ).json()) as { pending?: unknown[]; caughtUp?: boolean };
+  ).json()) as { pending?: unknown[]; caughtUp?: boolean; totalSize?: number; code?: string; message?: string };
   print({
     bench: "list-pending",
     client: "client-7",
+    // A first page (1,000 by default) of totalSize; an error answer is printed, not counted as 0.
     pending: listing.pending?.length ?? 0,
+    totalSize: listing.totalSize ?? 0,
     caughtUp: listing.caughtUp,
+    ...(listing.code === undefined ? {} : { error: `${listing.code}: ${listing.message ?? ""}` }),
     first: listing.pending?.[0],
   });
 } finally {

@@ -204,7 +204,13 @@ try {
   await sleep(500);
   const after = await usedMemory();
   const state = await stateBytes();
-  const perPartition = await Promise.all([0, 1, 2, 3, 4, 5].map((p) => redis.hlen(keys.timers(p))));
+  const perPartition = await Promise.all(
+    [0, 1, 2, 3, 4, 5].map(async (p) => {
+      const pipeline = redis.pipeline();
+      for (const bucket of keys.timerBuckets(p)) pipeline.hlen(bucket);
+      return ((await pipeline.exec()) ?? []).reduce((n, [, len]) => n + Number(len ?? 0), 0);
+    }),
+  );
   print({
     bench: "pending-memory",
     pending,

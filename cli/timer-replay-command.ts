@@ -10,6 +10,8 @@ export const TIMER_REPLAY_TARGET = TRANSACTION_TIMER;
 
 /** How long the requested start is kept for the live timer's rebuild to read. */
 const REBUILD_FROM_TTL_S = 3_600;
+/** Longest wait for a rebuild already under way to commit before the reset (no timer running: none). */
+const IN_FLIGHT_REBUILD_WAIT_MS = 60_000;
 /** Give up waiting for the live timer after this long (the reset stays; the timer rebuilds anyway). */
 const WAIT_MAX_MS = 30 * 60_000;
 
@@ -32,13 +34,21 @@ export async function timerReplayCommand(from: string, signal: AbortSignal): Pro
     if (Number.isNaN(fromMs)) throw new Error(`--from must be "earliest" or an ISO-8601 time, got "${from}"`);
     redis = connectRedis(ctx.config.redisUrl);
     const ns = ctx.config.stateNamespace;
+    const ends = (await ctx.kafka.partitionOffsets(topic)).filter((e) => e.high > e.low);
+    const startAt = await ctx.kafka.offsetsForTimestamp(topic, fromMs);
+    const fields = ends.map((e) => offsetField(topic, e.partition));
+    // The request first, the reset after: a rebuild the live timer planned before the request
+    // (its state was lost, e.g. FLUSHALL just before this replay) read no `rebuild-from` and
+    // starts later than --from. Its first commit expects no stored offsets, so a reset landing
+    // before that commit would not stop it; waiting until every partition has stored offsets
+    // again lets it commit first, and the reset below then sends it back to plan with --from.
+    await redis.set(keys.rebuildFrom, String(fromMs), "EX", REBUILD_FROM_TTL_S);
+    await waitForStoredOffsets(redis, keys.offsets, fields, signal);
     const stateKeys = [
       ...(await scanKeys(redis, `${ns}txn:pending:*`)),
       ...(await scanKeys(redis, `${ns}txn:deadlines:*`)),
       ...(await scanKeys(redis, `${ns}txn:client:*`)),
     ];
-    const ends = (await ctx.kafka.partitionOffsets(topic)).filter((e) => e.high > e.low);
-    const startAt = await ctx.kafka.offsetsForTimestamp(topic, fromMs);
     await redis
       .multi()
       .del(keys.offsets, keys.watermarks, ...stateKeys)
@@ -46,7 +56,6 @@ export async function timerReplayCommand(from: string, signal: AbortSignal): Pro
       .exec();
     const total = ends.reduce((n, e) => n + Math.max(0, e.high - (startAt.get(e.partition) ?? e.low)), 0);
     const progress = new ProgressBar(`replay ${TRANSACTION_TIMER}`);
-    const fields = ends.map((e) => offsetField(topic, e.partition));
     const deadline = Date.now() + WAIT_MAX_MS;
     let done = 0;
     for (;;) {
@@ -73,6 +82,23 @@ export async function timerReplayCommand(from: string, signal: AbortSignal): Pro
     redis?.disconnect();
     await ctx.close();
   }
+}
+
+/** Until every field is stored (the timer committed each partition), bounded; true when they all are. */
+async function waitForStoredOffsets(
+  redis: Redis,
+  offsetsKey: string,
+  fields: readonly string[],
+  signal: AbortSignal,
+): Promise<boolean> {
+  const deadline = Date.now() + IN_FLIGHT_REBUILD_WAIT_MS;
+  while (fields.length > 0) {
+    const stored = await redis.hmget(offsetsKey, ...fields);
+    if (stored.every((v) => v !== null)) return true;
+    if (signal.aborted || Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return true;
 }
 
 async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {

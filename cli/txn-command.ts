@@ -1,11 +1,11 @@
-import { toJson } from "@bufbuild/protobuf";
+import { create, toJson } from "@bufbuild/protobuf";
 import { type Command, Option } from "commander";
 import {
   ListPendingResponseSchema,
   StartResponseSchema,
   StopResponseSchema,
 } from "../gen/transactions/v1/transaction_service_pb.js";
-import { runMockClient, transactionClient } from "../testkit/index.js";
+import { listAllPending, runMockClient, type TransactionClient, transactionClient } from "../testkit/index.js";
 import { anyInteger, DEFAULT_URL, httpUrl, integerAtLeast } from "./options.js";
 import { formatAnswer, type OutputFormat, outputOption } from "./output-format.js";
 
@@ -61,10 +61,16 @@ export function registerTxnCommands(program: Command): void {
     .command("pending")
     .description("TransactionService/ListPending")
     .option("--client <id>", "client id", "mock-client")
+    .option("--page-size <n>", "one page of at most n (default: every page, merged)", integerAtLeast(1))
+    .option("--page-token <token>", "one page, after the page that returned this next_page_token")
     .option(...urlArgs)
     .addOption(outputOption("json"))
-    .action(async (o: { client: string; url: string; output: OutputFormat }) => {
-      const response = await transactionClient(o.url).listPending({ clientId: o.client });
+    .action(async (o: { client: string; pageSize?: number; pageToken?: string; url: string; output: OutputFormat }) => {
+      const client = transactionClient(o.url);
+      const response =
+        o.pageSize === undefined && o.pageToken === undefined
+          ? await allPages(client, o.client)
+          : await client.listPending({ clientId: o.client, pageSize: o.pageSize ?? 0, pageToken: o.pageToken ?? "" });
       process.stdout.write(formatAnswer(o.output, toJson(ListPendingResponseSchema, response)));
     });
   program
@@ -103,4 +109,14 @@ export function registerTxnCommands(program: Command): void {
         if (!result.ok) process.exitCode = 1;
       },
     );
+}
+
+/** Every page of ListPending as one answer (what `txn pending` printed before pages existed). */
+async function allPages(client: TransactionClient, clientId: string) {
+  const all = await listAllPending(client, clientId);
+  return create(ListPendingResponseSchema, {
+    pending: all.pending,
+    caughtUp: all.caughtUp,
+    totalSize: all.pending.length,
+  });
 }

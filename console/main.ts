@@ -1,7 +1,7 @@
 import { runMain } from "../runtime/lifecycle/run-main.js";
-import { shareAbortReason } from "../runtime/rpc/shared-abort-reason.js";
 import { combineChecks, kafkaCheck, postgresCheck, redisCheck } from "../runtime/observability/readiness.js";
 import { startPlatform } from "../runtime/platform.js";
+import { shareAbortReason } from "../runtime/rpc/shared-abort-reason.js";
 import { openPool } from "../runtime/state/pg-pool.js";
 import { connectRedis } from "../runtime/state/redis-connection.js";
 import { DEFAULT_HTTP_PORT, readConsoleConfig, SERVICE_NAME } from "./config.js";

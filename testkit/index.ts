@@ -5,4 +5,4 @@ export { CallbackReceiver } from "./callback-receiver.js";
 export type { MockClientOptions, MockClientResult } from "./mock-client.js";
 export { runMockClient } from "./mock-client.js";
 export type { TransactionClient } from "./transaction-client.js";
-export { transactionClient } from "./transaction-client.js";
+export { listAllPending, transactionClient } from "./transaction-client.js";

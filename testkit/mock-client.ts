@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { CallbackReceiver, type ReceivedCallback } from "./callback-receiver.js";
-import { type TransactionClient, transactionClient } from "./transaction-client.js";
+import { listAllPending, type TransactionClient, transactionClient } from "./transaction-client.js";
 
 export interface MockClientOptions {
   /** Gateway base URL. */
@@ -52,7 +52,7 @@ export async function runMockClient(options: MockClientOptions): Promise<MockCli
   const callback = receiver.target(options.callbackProtocol);
   const mine = (id: string) => id.startsWith(`${runId}-`);
   const pendingCount = async () =>
-    (await client.listPending({ clientId })).pending.filter((p) => mine(p.transactionId)).length;
+    (await listAllPending(client, clientId)).pending.filter((p) => mine(p.transactionId)).length;
   receiver.onCallback((c) => {
     if (!mine(c.timeout.started?.transactionId ?? "")) return;
     log("Yay callback invoked!");

@@ -49,15 +49,20 @@ export async function readTransactions(pool: Pool, gatewayUrl: string): Promise<
           async (r): Promise<PendingOfClient> => ({
             clientId: r.client_id,
             pending: await readSafely(async () => {
-              const a = await connectCall<{ pending?: { transactionId?: string }[]; caughtUp?: boolean }>(
+              // One small page: the count is the answer's total_size, the ids its first five.
+              const a = await connectCall<{
+                pending?: { transactionId?: string }[];
+                caughtUp?: boolean;
+                totalSize?: number;
+              }>(
                 gatewayUrl,
                 "transactions.v1.TransactionService/ListPending",
-                { clientId: r.client_id },
+                { clientId: r.client_id, pageSize: 5 },
                 3_000,
               );
               const list = a.pending ?? [];
               return {
-                count: list.length,
+                count: a.totalSize ?? list.length,
                 ids: list.slice(0, 5).map((p) => p.transactionId ?? ""),
                 caughtUp: a.caughtUp === true,
               };

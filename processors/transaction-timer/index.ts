@@ -3,11 +3,13 @@
  * else in this folder is internal (the boundary check, tools/check-boundaries.ts, enforces it).
  */
 
-export { decodePending, encodePending } from "./pending-value-codec.js";
+export { decodePending, encodePending, pendingDeadlineMs } from "./pending-value-codec.js";
 export { type OpenInstance, type PairedEvent, pairStartStop, type StartStopOutcome } from "./start-stop-pairing.js";
 export { DEFAULT_MAX_EVENT_SKEW_MS, readTransactionEvent, type TransactionFacts } from "./transaction-event-rules.js";
 export {
+  CLIENT_BUCKETS,
   idempotencyKey,
+  PENDING_BUCKETS,
   type PendingTransaction,
   TRANSACTION_TIMER,
   type TransactionTimerKeys,

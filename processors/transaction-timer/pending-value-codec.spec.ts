@@ -1,7 +1,8 @@
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
 import { TransactionStartedSchema } from "../../gen/transactions/v1/transaction_event_pb.js";
-import { decodePending, encodePending } from "./pending-value-codec.js";
+import { decodePending, encodePending, pendingDeadlineMs } from "./pending-value-codec.js";
 import type { PendingTransaction } from "./transaction-timer-keys.js";
 
 const T = 1_764_000_000_123;
@@ -56,6 +57,40 @@ describe("pending timer values", () => {
 
   it("still reads the JSON values written before (migration by reading both)", () => {
     expect(decodePending(legacyJson, started.transactionId)).toEqual(pending);
+  });
+
+  it("keeps the start time and a random traceparent in 7-bit chars (one store byte each)", () => {
+    const id = started.transactionId;
+    for (let i = 0; i < 200; i++) {
+      const hex = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join("");
+      const tp = `00-${hex(32)}-${hex(16)}-0${i % 2}`;
+      const value = { started, startedAtMs: T + i * 7919, deadlineMs: T + i * 7919 + 30_000, traceparent: tp };
+      const encoded = encodePending(value);
+      expect(decodePending(encoded, id)).toEqual(value);
+      expect([...encoded.slice(0, 39)].every((c) => c.charCodeAt(0) < 0x80)).toBe(true);
+    }
+  });
+
+  it("still reads version 1 values (start time and traceparent as Protobuf fields)", () => {
+    const w = new BinaryWriter();
+    w.tag(1, WireType.LengthDelimited).bytes(
+      toBinary(TransactionStartedSchema, create(TransactionStartedSchema, { ...started, transactionId: "" })),
+    );
+    w.tag(2, WireType.Varint).uint64(T);
+    w.tag(3, WireType.LengthDelimited).bytes(
+      Buffer.from("004bf92f3577b34da6a3ce929d0e0e473600f067aa0ba902b701", "hex"),
+    );
+    const v1 = `\u0001${Buffer.from(w.finish()).toString("latin1")}`;
+    expect(decodePending(v1, started.transactionId)).toEqual(pending);
+    expect(pendingDeadlineMs(v1, started.transactionId)).toBe(T + 30_000);
+  });
+
+  it("reads the deadline without decoding the Start, from every form", () => {
+    const id = started.transactionId;
+    expect(pendingDeadlineMs(encodePending(pending), id)).toBe(T + 30_000);
+    expect(pendingDeadlineMs(encodePending({ ...pending, deadlineMs: T + 1 }), id)).toBe(T + 1);
+    expect(pendingDeadlineMs(legacyJson, id)).toBe(T + 30_000);
+    expect(() => pendingDeadlineMs("garbage", id)).toThrow(expect.objectContaining({ code: "decode_failed" }));
   });
 
   it("rejects an unknown format with a code", () => {

@@ -25,7 +25,10 @@ function run(
   latenessMs = 0,
   logic = defaultLogic,
 ): { fired: TransactionTimedOut[]; pending: string[] } {
-  const timers = PartitionTimers.loaded<PendingTransaction>([]);
+  const timers = PartitionTimers.loaded<PendingTransaction>(
+    { encode: logic.encodeValue, decode: logic.decodeValue, deadlineOf: logic.deadlineOf },
+    [],
+  );
   const fired: TransactionTimedOut[] = [];
   let maxEvent = Number.NEGATIVE_INFINITY;
   events.forEach((message, offset) => {
@@ -50,7 +53,7 @@ function run(
       set: (k, value, deadlineMs) => timers.set({ key: k, value, deadlineMs }),
       cancel: (k) => void timers.remove(k),
       fire: (k) => {
-        const e = timers.remove(k);
+        const e = timers.take(k);
         if (e) fired.push(logic.onFire(e, t).message as TransactionTimedOut);
       },
     };

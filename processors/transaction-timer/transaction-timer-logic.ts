@@ -10,7 +10,7 @@ import type { DataTopicName } from "../../runtime/catalog/catalog.js";
 import type { Logger } from "../../runtime/observability/logger.js";
 import { counter } from "../../runtime/observability/metrics.js";
 import type { TimerLogic } from "../../runtime/processor/timer-logic.js";
-import { decodePending, encodePending } from "./pending-value-codec.js";
+import { decodePending, encodePending, pendingDeadlineMs } from "./pending-value-codec.js";
 import { pairStartStop, type StartStopOutcome } from "./start-stop-pairing.js";
 import { readTransactionEvent } from "./transaction-event-rules.js";
 import {
@@ -84,14 +84,16 @@ export function transactionTimerLogic(options: {
     },
     encodeValue: encodePending,
     decodeValue: decodePending,
+    deadlineOf: pendingDeadlineMs,
     firedIdOf: (entry) => idempotencyKey(entry.key, entry.value.startedAtMs),
     firedIdOfOutput: (message) => (message as TransactionTimedOut).idempotencyKey,
     indexOps(entry, change, partition) {
-      const key = keys.client(entry.value.started.clientId);
+      const key = keys.client(entry.value.started.clientId, entry.key);
       return change === "put"
         ? [{ op: "hset", key, field: entry.key, value: String(partition) }]
         : [{ op: "hdel", key, field: entry.key }];
     },
+    legacyIndexKeys: (entry) => [keys.legacyClient(entry.value.started.clientId)],
   };
 }
 

@@ -10,6 +10,7 @@ import { combineChecks, kafkaCheck, postgresCheck, redisCheck } from "../../runt
 import { outboundPolicy, readOutboundConfig } from "../../runtime/outbound/outbound-config.js";
 import { startPlatform } from "../../runtime/platform.js";
 import { grpcDiscoveryHandler, servicesOf } from "../../runtime/rpc/grpc-discovery.js";
+import { shareAbortReason } from "../../runtime/rpc/shared-abort-reason.js";
 import { openPool } from "../../runtime/state/pg-pool.js";
 import { connectRedis } from "../../runtime/state/redis-connection.js";
 import { gatewayAuth } from "./auth-doors.js";
@@ -30,7 +31,11 @@ import { rpcMetrics } from "./rpc-metrics.js";
 import { rpcTracing } from "./rpc-tracing.js";
 import { transactionServiceImpl } from "./transaction-service.js";
 
+/** Redis command timeout of ListPending's reads (the call's own deadline still applies). */
+const LIST_PENDING_REDIS_TIMEOUT_MS = 5_000;
+
 runMain(SERVICE_NAME, async () => {
+  shareAbortReason();
   const platform = await startPlatform({
     serviceName: SERVICE_NAME,
     defaultHttpPort: DEFAULT_HTTP_PORT,
@@ -49,6 +54,11 @@ runMain(SERVICE_NAME, async () => {
   const redis = connectRedis(config.redisUrl, { failFast: true });
   redis.on("error", () => undefined);
   redis.options.commandTimeout = gatewayConfig.redisCommandTimeoutMs;
+  // ListPending reads a client's whole index (10,000 pending: ≈ 10,000 fields) and a page of
+  // values: its own connection, without PingCount's short timeout (made for a quick fallback).
+  const pendingRedis = connectRedis(config.redisUrl, { failFast: true });
+  pendingRedis.on("error", () => undefined);
+  pendingRedis.options.commandTimeout = LIST_PENDING_REDIS_TIMEOUT_MS;
   const pool = openPool(config.databaseUrl);
   // AUTH_MODE: API keys on every door (Connect interceptor + plain-route hook), or off with a warning.
   const auth = await gatewayAuth(platform, pool, redis);
@@ -121,7 +131,7 @@ runMain(SERVICE_NAME, async () => {
           codec: platform.codec,
           transactionsTopic: platform.topic("transactions"),
           pending: new PendingTransactionsReader(
-            redis,
+            pendingRedis,
             platform.kafka,
             platform.topic("transactions"),
             config.stateNamespace,
@@ -177,6 +187,7 @@ runMain(SERVICE_NAME, async () => {
   shutdown.onShutdown("producer", () => producer.disconnect());
   shutdown.onShutdown("redis", () => {
     redis.disconnect();
+    pendingRedis.disconnect();
   });
   shutdown.onShutdown("postgres", () => pool.end());
   shutdown.onShutdown("http", () => server.close());

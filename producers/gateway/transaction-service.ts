@@ -155,7 +155,7 @@ export function transactionServiceImpl(deps: TransactionServiceDeps): ServiceImp
       requireId("client_id", req.clientId);
       ownClient(ctx, req.clientId);
       try {
-        return await deps.pending.list(req.clientId);
+        return await deps.pending.list(req.clientId, { pageSize: req.pageSize, pageToken: req.pageToken });
       } catch (err) {
         throw toConnectError(err);
       }

@@ -24,5 +24,12 @@ export interface OffsetConflict {
  */
 export interface OffsetSafeStore<B> {
   readNext(topic: string, partition: number): Promise<number | null>;
+  /**
+   * The next offsets the store holds for these partitions of `topic`, in one cheap read; a
+   * partition never committed (or whose offsets were lost) is absent. The core compares them
+   * with what it committed to notice, on an idle partition, a store that lost everything or a
+   * partition moved by another owner (see TaskRunner, STORE_CHECK_INTERVAL_MS).
+   */
+  readPositions(topic: string, partitions: readonly number[]): Promise<ReadonlyMap<number, number>>;
   commit(chunks: readonly PartitionChunk<B>[]): Promise<OffsetConflict[]>;
 }

@@ -49,6 +49,11 @@ export interface TimerLogic<M extends Message, V> {
   /** `key` is the timer's key (the hash field), so a value need not repeat it. */
   decodeValue(encoded: string, key: string): V;
   /**
+   * The deadline of an encoded value (the store keeps no separate deadline index): read when a
+   * partition's timers are loaded, so it should not need a full decode.
+   */
+  deadlineOf(encoded: string, key: string): number;
+  /**
    * Identity of one firing, equal to what `firedIdOfOutput` reads from its output record: a
    * rebuild (state lost) skips re-emitting timers already in the output topic. Without it, a
    * rebuild re-emits them (same key; downstream deduplicates).
@@ -57,16 +62,29 @@ export interface TimerLogic<M extends Message, V> {
   firedIdOfOutput?(message: Message): string;
   /** State kept beside each timer (e.g. a per-client index), written in the same atomic commit. */
   indexOps?(entry: TimerEntry<V>, change: "put" | "delete", partition: number): KeyValueOp[];
+  /** Index keys of an earlier layout to delete when a timer is moved out of `legacyTimers`. */
+  legacyIndexKeys?(entry: TimerEntry<V>): readonly string[];
 }
 
 /** Dragonfly keys of a timer processor's state in one namespace. */
 export interface TimerKeys {
   /** Hash `<topic>:<partition>` → next offset (the store's offsets, compare-and-set). */
   readonly offsets: string;
-  /** Hash of one partition's timers: key → encoded value. */
-  timers(partition: number): string;
-  /** Sorted set of one partition's timers: key scored by deadline (event time, ms). */
-  deadlines(partition: number): string;
+  /**
+   * The hash holding `key`'s timer in `partition` (key → encoded value): one of
+   * `timerBuckets(partition)`, chosen by the key alone. Buckets keep each hash small enough for
+   * the store's compact encoding (listpack); deadlines are read from the values on load.
+   */
+  timers(partition: number, key: string): string;
+  /** Every hash of one partition's timers. */
+  timerBuckets(partition: number): readonly string[];
+  /**
+   * An earlier layout's single hash of the partition's timers (same fields and values), read on
+   * load and moved into the buckets by the first commit, which also deletes `legacyKeys`.
+   */
+  legacyTimers?(partition: number): string;
+  /** Keys of the earlier layout deleted by that commit (e.g. the old deadline sorted set). */
+  legacyKeys?(partition: number): readonly string[];
   /** Hash partition → largest event time seen (the watermark before lateness). */
   readonly watermarks: string;
 }

@@ -56,15 +56,13 @@ export function kafkaTimerRebuild(o: KafkaTimerRebuildOptions): TimerRebuild {
   const now = o.now ?? Date.now;
   const starts = new Map<number, number>();
   let firedRead: Promise<{ cutoffMs: number; fired: Set<string>; readAtMs: number }> | undefined;
+  /** The requested start `firedRead` was planned with: a new request invalidates it. */
+  let firedReadRequested: number | null = null;
 
-  const cutoff = async (): Promise<number> => {
-    const bounded = now() - o.lookbackMs;
-    const requested = (await o.requestedFromMs?.()) ?? null;
-    return requested === null ? bounded : Math.min(bounded, requested);
-  };
-  const readFired = async () => {
+  const readFired = async (requested: number | null) => {
     const readAtMs = now();
-    const cutoffMs = await cutoff();
+    const bounded = readAtMs - o.lookbackMs;
+    const cutoffMs = requested === null ? bounded : Math.min(bounded, requested);
     const from = await o.kafka.offsetsForTimestamp(o.outputTopic, cutoffMs);
     const until = new Map((await o.kafka.partitionOffsets(o.outputTopic)).map((p) => [p.partition, p.high]));
     const fired = new Set<string>();
@@ -101,7 +99,12 @@ export function kafkaTimerRebuild(o: KafkaTimerRebuildOptions): TimerRebuild {
   };
 
   const plan = async (partition: number): Promise<TimerRebuildPlan> => {
-    firedRead ??= readFired();
+    // Read at every plan: a replay requested after an earlier rebuild (nothing fired since, so
+    // its read is still cached) must not be planned from that rebuild's later cutoff.
+    const requested = (await o.requestedFromMs?.()) ?? null;
+    if (firedRead !== undefined && requested !== firedReadRequested) firedRead = undefined;
+    firedReadRequested = requested;
+    firedRead ??= readFired(requested);
     let read: Awaited<typeof firedRead>;
     try {
       read = await firedRead;

@@ -26,7 +26,9 @@ const logic: TimerLogic<PingRecorded, string> = {
   apply(record, eventTimeMs, timers) {
     const [kind, key, timeout] = record.message.id.split(":");
     if (key === undefined) throw new Error("no key");
-    if (kind === "start") timers.set(key, record.message.id, eventTimeMs + Number(timeout));
+    // The value carries its deadline (the store reads deadlines from values).
+    if (kind === "start")
+      timers.set(key, `${record.message.id}@${eventTimeMs + Number(timeout)}`, eventTimeMs + Number(timeout));
     else if (timers.get(key) !== undefined && eventTimeMs < (timers.get(key)?.deadlineMs ?? 0)) timers.cancel(key);
   },
   onFire: (entry, firedAtMs) => ({
@@ -35,12 +37,15 @@ const logic: TimerLogic<PingRecorded, string> = {
   }),
   encodeValue: (v) => v,
   decodeValue: (s) => s,
+  deadlineOf: (s) => Number(s.split("@")[1]),
 };
 
 const keys: TimerKeys = {
   offsets: "offsets",
-  timers: (p) => `timers:${p}`,
-  deadlines: (p) => `deadlines:${p}`,
+  timers: (p, key) => `timers:${p}:${key < "m" ? 0 : 1}`,
+  timerBuckets: (p) => [`timers:${p}:0`, `timers:${p}:1`],
+  legacyTimers: (p) => `timers:${p}`,
+  legacyKeys: (p) => [`deadlines:${p}`],
   watermarks: "watermarks",
 };
 
@@ -80,6 +85,29 @@ function setup(options: { maxBatchRecords?: number; rebuild?: TimerRebuild; logi
 }
 
 describe("timer strategy on the partition-task core", () => {
+  it("moves timers of the earlier single-hash layout into the buckets in one commit, then fires them", async () => {
+    const { driver, store, fired } = setup();
+    store.kv.apply([
+      { op: "hset", key: "timers:0", field: "m", value: `start:m:500@${T0 + 500}` },
+      { op: "zadd", key: "deadlines:0", member: "m", score: T0 + 500 },
+    ]);
+    store.offsets.offsets.set(`${TOPIC}:0`, 0);
+    const a = driver.start();
+    await driver.assign(a, [0]);
+    driver.append(0, "x", event("noise:x", T0));
+    await driver.drain(a);
+    await a.runner.flush();
+    expect(Object.fromEntries(store.timers(0))).toEqual({ m: `start:m:500@${T0 + 500}` });
+    expect(store.kv.hashes.get("timers:0")?.size ?? 0).toBe(0);
+    expect(store.kv.sortedSets.get("deadlines:0")?.size ?? 0).toBe(0);
+    expect(fired()).toEqual([]);
+    driver.append(0, "y", event("noise:y", T0 + 700));
+    await driver.drain(a);
+    await a.runner.flush();
+    expect(fired()).toEqual(["m"]);
+    expect([...store.timers(0).keys()]).toEqual([]);
+  });
+
   it("fires when the event-time watermark passes the deadline, not before", async () => {
     const { driver, fired } = setup();
     const a = driver.start();
@@ -139,7 +167,7 @@ describe("timer strategy on the partition-task core", () => {
     await driver.drain(a);
     await driver.advance(a, 500);
     expect(firedKeys()).toEqual([`c:${T0 + 100}`, `c:${T0 + 100}`]);
-    expect(store.kv.zrange(keys.deadlines(0))).toEqual([]);
+    expect([...store.timers(0).keys()]).toEqual([]);
   });
 
   it("a zombie's fired timers and state never reach the store after the new owner committed", async () => {
@@ -154,13 +182,13 @@ describe("timer strategy on the partition-task core", () => {
     driver.append(0, "d", event("stop:d", T0 + 100));
     await driver.drain(owner);
     await owner.runner.flush();
-    expect(store.kv.zrange(keys.deadlines(0))).toEqual([]);
+    expect([...store.timers(0).keys()]).toEqual([]);
     // The zombie still believes it owns the partition and sees time pass.
     driver.append(0, "w", event("noise:w", T0 + 60_000));
     zombie.consumer.positions.set(0, 1);
     await driver.drain(zombie);
     await zombie.runner.flush();
-    expect(store.kv.zrange(keys.deadlines(0))).toEqual([]);
+    expect([...store.timers(0).keys()]).toEqual([]);
     expect(await store.readNext(TOPIC, 0)).toBe(2);
     // Refused, it reloaded from the store and re-seeked: it goes on from the owner's state.
     expect(zombie.consumer.seeks.at(-1)).toEqual({ partition: 0, offset: 2 });

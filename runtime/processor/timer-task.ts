@@ -8,7 +8,7 @@ import type { KeyValueOp } from "./core/key-value-op.js";
 import type { PartitionTask } from "./core/partition-task.js";
 import type { ProducerPort, RecordCodec } from "./core/ports.js";
 import type { OffsetSafeStore } from "./offset-safe-store.js";
-import { PartitionTimers } from "./partition-timers.js";
+import { type LoadedTimer, PartitionTimers, type TimerValueCodec } from "./partition-timers.js";
 import type { TimerEntry, TimerKeys, TimerLogic, TimerTable } from "./timer-logic.js";
 import type { TimerRebuild } from "./timer-rebuild.js";
 
@@ -23,7 +23,10 @@ export interface TimerSnapshot {
   readonly storedNext: number | null;
   /** Largest event time applied (the watermark before lateness); null before any record. */
   readonly maxEventMs: number | null;
-  readonly entries: readonly { readonly key: string; readonly encoded: string; readonly deadlineMs: number }[];
+  /** Every stored timer (any order); deadlines are read from the values (`deadlineOf`). */
+  readonly entries: readonly { readonly key: string; readonly encoded: string }[];
+  /** Timers still in the earlier layout (`TimerKeys.legacyTimers`), to move into the buckets. */
+  readonly legacy?: readonly { readonly key: string; readonly encoded: string }[];
 }
 
 /** Where timers live: a key-value store that commits ops with offsets and reads snapshots. */
@@ -73,13 +76,16 @@ interface TimerState<V> {
   skipped: number;
   /** The next commit checks the stored offset even without changes. */
   probe: boolean;
+  /** Deletes of the earlier layout, written by the commit that moves its timers. */
+  migration: KeyValueOp[];
 }
 
 /**
  * Event-time timers as a partition task.
  *
- * - State: each partition's timers live in the store (values + deadlines) and in an in-memory
- *   mirror loaded when the partition opens; a commit writes the mirror's net changes and the
+ * - State: each partition's timers live in the store (bucketed hashes of encoded values; the
+ *   deadline is read from the value) and in an in-memory mirror (values kept encoded, a heap of
+ *   deadlines) loaded when the partition opens; a commit writes the mirror's net changes and the
  *   watermark with the offsets, atomically, so a crash resumes from state matching its offsets.
  * - Event time: a timer fires only when the partition's watermark (largest event time applied,
  *   minus the allowed lateness) reaches its deadline, checked after every record. A backlog is
@@ -133,7 +139,7 @@ export function timerTask<M extends Message, V>(
       state.timers.remove(key);
     },
     fire: (key) => {
-      const entry = state.timers.remove(key);
+      const entry = state.timers.take(key);
       if (entry !== undefined) emit(state, entry, eventTimeMs);
     },
   });
@@ -145,6 +151,41 @@ export function timerTask<M extends Message, V>(
     if (Number.isFinite(wm)) metrics.watermark.set(labels, wm);
   };
 
+  const codecOf = (partition: number): TimerValueCodec<V> => ({
+    encode: (value) => logic.encodeValue(value),
+    decode: (encoded, key) => logic.decodeValue(encoded, key),
+    deadlineOf: (encoded, key) => logic.deadlineOf(encoded, key),
+    onUndecodable: (key, err) =>
+      o.log.warn({ err: errorMessage(err), partition, key }, "undecodable timer value: dropped"),
+  });
+
+  /**
+   * Timers of an earlier layout become unstored mirror entries (the next commit writes them into
+   * the buckets with their index entries); the returned deletes go into that same commit.
+   */
+  const migrate = (partition: number, snapshot: TimerSnapshot, timers: PartitionTimers<V>): KeyValueOp[] => {
+    const legacy = snapshot.legacy ?? [];
+    if (legacy.length === 0) return [];
+    const dropped = new Set<string>([
+      ...(keys.legacyTimers === undefined ? [] : [keys.legacyTimers(partition)]),
+      ...(keys.legacyKeys?.(partition) ?? []),
+    ]);
+    let moved = 0;
+    for (const { key, encoded } of legacy) {
+      try {
+        if (timers.get(key) !== undefined) continue;
+        const entry = { key, value: logic.decodeValue(encoded, key), deadlineMs: logic.deadlineOf(encoded, key) };
+        timers.set(entry);
+        for (const k of logic.legacyIndexKeys?.(entry) ?? []) dropped.add(k);
+        moved++;
+      } catch (err) {
+        o.log.warn({ err: errorMessage(err), partition, key }, "undecodable timer value: dropped");
+      }
+    }
+    o.log.info({ partition, moved, deleted: dropped.size }, "timers moved from the earlier layout");
+    return [...dropped].map((key) => ({ op: "del", key }));
+  };
+
   let lastProbeAtMs = Number.NEGATIVE_INFINITY;
   return {
     name: logic.name,
@@ -152,10 +193,10 @@ export function timerTask<M extends Message, V>(
     store: o.store,
     async open(partition) {
       const snapshot = await o.store.load(partition);
-      const entries: TimerEntry<V>[] = [];
-      for (const { key, encoded, deadlineMs } of snapshot.entries) {
+      const entries: LoadedTimer[] = [];
+      for (const { key, encoded } of snapshot.entries) {
         try {
-          entries.push({ key, value: logic.decodeValue(encoded, key), deadlineMs });
+          entries.push({ key, encoded, deadlineMs: logic.deadlineOf(encoded, key) });
         } catch (err) {
           o.log.warn({ err: errorMessage(err), partition, key }, "undecodable timer value: dropped");
         }
@@ -165,6 +206,8 @@ export function timerTask<M extends Message, V>(
         "partition state loaded",
       );
       const plan = snapshot.storedNext === null ? await o.rebuild?.plan(partition) : undefined;
+      const timers = PartitionTimers.loaded(codecOf(partition), entries);
+      const migration = migrate(partition, snapshot, timers);
       return {
         storedNext: snapshot.storedNext,
         state: {
@@ -172,12 +215,13 @@ export function timerTask<M extends Message, V>(
           maxEventMs: snapshot.maxEventMs,
           storedMaxEventMs: snapshot.maxEventMs,
           idleWatermarkMs: Number.NEGATIVE_INFINITY,
-          timers: PartitionTimers.loaded(entries),
+          timers,
           outputs: [],
           fired: plan?.fired,
           forgetFiredAtMs: plan?.forgetFiredAtMs ?? Number.NEGATIVE_INFINITY,
           skipped: 0,
           probe: false,
+          migration,
         },
       };
     },
@@ -208,12 +252,8 @@ export function timerTask<M extends Message, V>(
     },
     take(state) {
       const p = state.partition;
-      const ops = state.timers.ops(
-        keys,
-        p,
-        (value) => logic.encodeValue(value),
-        (entry, change) => logic.indexOps?.(entry, change, p) ?? [],
-      );
+      const ops = state.timers.ops(keys, p, (entry, change) => logic.indexOps?.(entry, change, p) ?? []);
+      ops.push(...state.migration);
       if (state.maxEventMs !== null && state.maxEventMs !== state.storedMaxEventMs) {
         ops.push({ op: "hset", key: keys.watermarks, field: String(p), value: String(state.maxEventMs) });
       }
@@ -236,6 +276,7 @@ export function timerTask<M extends Message, V>(
     },
     committed(state) {
       state.timers.markCommitted();
+      state.migration = [];
       state.storedMaxEventMs = state.maxEventMs;
       state.outputs = [];
       updateGauges(state);

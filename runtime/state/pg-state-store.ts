@@ -30,6 +30,17 @@ export class PgStateStore<B> implements OffsetSafeStore<B> {
     return row === undefined ? null : Number(row.next_offset);
   }
 
+  async readPositions(topic: string, partitions: readonly number[]): Promise<ReadonlyMap<number, number>> {
+    const positions = new Map<number, number>();
+    if (partitions.length === 0) return positions;
+    const result = await this.#pool.query<{ partition: number; next_offset: string }>(
+      "SELECT partition, next_offset FROM tributary_offsets WHERE consumer = $1 AND topic = $2 AND partition = ANY($3::int[])",
+      [this.#consumer, topic, [...partitions]],
+    );
+    for (const row of result.rows) positions.set(row.partition, Number(row.next_offset));
+    return positions;
+  }
+
   async commit(chunks: readonly PartitionChunk<B>[]): Promise<OffsetConflict[]> {
     const client = await this.#pool.connect();
     try {

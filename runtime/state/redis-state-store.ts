@@ -35,6 +35,17 @@ export class RedisStateStore<B> implements OffsetSafeStore<B> {
     return value === null ? null : Number(value);
   }
 
+  async readPositions(topic: string, partitions: readonly number[]): Promise<ReadonlyMap<number, number>> {
+    const positions = new Map<number, number>();
+    if (partitions.length === 0) return positions;
+    const values = await this.#redis.hmget(this.#offsetsKey, ...partitions.map((p) => offsetField(topic, p)));
+    partitions.forEach((p, i) => {
+      const value = values[i];
+      if (value !== null && value !== undefined) positions.set(p, Number(value));
+    });
+    return positions;
+  }
+
   async commit(chunks: readonly PartitionChunk<B>[]): Promise<OffsetConflict[]> {
     const ops = this.#opsOf(chunks);
     const keys = [this.#offsetsKey];

@@ -6,8 +6,13 @@ import type { TimerChanges, TimerSnapshot, TimerStore } from "../processor/timer
 import { offsetField, RedisStateStore } from "./redis-state-store.js";
 
 /**
- * Timers in Dragonfly/Redis: per partition a hash of values and a sorted set of deadlines, a hash
- * of watermarks, and the offsets; commits go through the one-script compare-and-set store.
+ * Timers in Dragonfly/Redis: per partition a fixed set of bucket hashes (key → encoded value;
+ * the deadline is part of the value, no sorted set), a hash of watermarks, and the offsets;
+ * commits go through the one-script compare-and-set store, every bucket key declared.
+ *
+ * Buckets exist for the encoding: a hash of a few hundred short entries is a listpack in Redis
+ * (`hash-max-listpack-entries` ≥ the bucket size, `hash-max-listpack-value` ≥ the value size),
+ * ≈ 90 B an entry less than a hashtable entry.
  */
 export class RedisTimerStore implements TimerStore {
   readonly #redis: Redis;
@@ -28,6 +33,10 @@ export class RedisTimerStore implements TimerStore {
     return this.#store.readNext(topic, partition);
   }
 
+  readPositions(topic: string, partitions: readonly number[]): Promise<ReadonlyMap<number, number>> {
+    return this.#store.readPositions(topic, partitions);
+  }
+
   commit(chunks: readonly PartitionChunk<TimerChanges>[]): Promise<OffsetConflict[]> {
     return this.#store.commit(chunks);
   }
@@ -35,30 +44,31 @@ export class RedisTimerStore implements TimerStore {
   async load(partition: number): Promise<TimerSnapshot> {
     const keys = this.#keys;
     // One MULTI: a consistent snapshot even if a previous owner commits during the hand-over.
-    const replies = await this.#redis
+    let multi = this.#redis
       .multi()
       .hget(keys.offsets, offsetField(this.#topic, partition))
-      .hget(keys.watermarks, String(partition))
-      .hgetall(keys.timers(partition))
-      .zrange(keys.deadlines(partition), 0, -1, "WITHSCORES")
-      .exec();
+      .hget(keys.watermarks, String(partition));
+    const buckets = keys.timerBuckets(partition);
+    for (const bucket of buckets) multi = multi.hgetall(bucket);
+    if (keys.legacyTimers !== undefined) multi = multi.hgetall(keys.legacyTimers(partition));
+    const replies = await multi.exec();
     if (replies === null) throw new TributaryError("unavailable", "state snapshot aborted", { canRetry: true });
     for (const [err] of replies) if (err) throw err;
     const stored = replies[0]?.[1] as string | null;
     const watermark = replies[1]?.[1] as string | null;
-    const values = (replies[2]?.[1] ?? {}) as Record<string, string>;
-    const deadlines = (replies[3]?.[1] ?? []) as string[];
-    const entries: { key: string; encoded: string; deadlineMs: number }[] = [];
-    for (let i = 0; i + 1 < deadlines.length; i += 2) {
-      const key = deadlines[i] as string;
-      const encoded = values[key];
-      // A deadline without its value cannot fire anything meaningful: dropped.
-      if (encoded !== undefined) entries.push({ key, encoded, deadlineMs: Number(deadlines[i + 1]) });
-    }
+    const entriesOf = (reply: unknown) => {
+      const values = (reply ?? {}) as Record<string, string>;
+      const entries: { key: string; encoded: string }[] = [];
+      for (const key in values) entries.push({ key, encoded: values[key] as string });
+      return entries;
+    };
+    const entries = replies.slice(2, 2 + buckets.length).flatMap(([, reply]) => entriesOf(reply));
+    const legacy = keys.legacyTimers === undefined ? [] : entriesOf(replies[2 + buckets.length]?.[1]);
     return {
       storedNext: stored === null ? null : Number(stored),
       maxEventMs: watermark === null ? null : Number(watermark),
       entries,
+      ...(legacy.length === 0 ? {} : { legacy }),
     };
   }
 }

@@ -39,6 +39,25 @@ export function describeOffsetSafeStore(name: string, open: () => Promise<Contra
       }
     });
 
+    it("reads the positions of several partitions at once; never-committed ones are absent", async () => {
+      const s = await open();
+      try {
+        expect(await s.store.readPositions("t", [])).toEqual(new Map());
+        expect(await s.store.readPositions("t", [0, 1])).toEqual(new Map());
+        await s.store.commit([chunk("t", 0, null, 5, 1), chunk("t", 2, null, 9, 1), chunk("other", 1, null, 3, 1)]);
+        expect(await s.store.readPositions("t", [0, 1, 2])).toEqual(
+          new Map([
+            [0, 5],
+            [2, 9],
+          ]),
+        );
+        expect(await s.store.readPositions("t", [2])).toEqual(new Map([[2, 9]]));
+        expect(await s.store.readPositions("other", [0, 1])).toEqual(new Map([[1, 3]]));
+      } finally {
+        await s.close?.();
+      }
+    });
+
     it("refuses a commit whose expectation is stale, applying nothing of it", async () => {
       const s = await open();
       try {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPingLoad } from "../../bench/ping-load.js";
 import { pingCountersKey } from "../../processors/ping-counter/index.js";
 import { createDatabase, dropDatabase, queryOne } from "../helpers/databases.js";
+import { PrivateRedis } from "../helpers/private-redis.js";
 import { runCli } from "../helpers/run-command.js";
 import { freePort, ServiceProcess } from "../helpers/service-process.js";
 import { uniqueId } from "../helpers/stack-env.js";
@@ -18,44 +19,15 @@ const prefix = `${id}.`;
 const namespace = `${id}:`;
 const platform = new TestPlatform(prefix);
 let databaseUrl = "";
-let redisProcess: ChildProcess | undefined;
-let redisDir = "";
+let privateRedis: PrivateRedis | undefined;
 let redisUrl = "";
 const services: ServiceProcess[] = [];
-
-/** A private Redis, so the test can stop it without disturbing the shared stack. */
-async function startPrivateRedis(port: number): Promise<void> {
-  redisProcess = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", redisDir, "--save", "", "--appendonly", "yes"],
-    {
-      stdio: "ignore",
-    },
-  );
-  const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on("error", () => undefined);
-  await waitUntil(
-    async () => {
-      try {
-        await probe.connect();
-        return (await probe.ping()) === "PONG";
-      } catch {
-        probe.disconnect();
-        return false;
-      }
-    },
-    { timeoutMs: 10_000, describe: () => "private redis did not start" },
-  );
-  probe.disconnect();
-}
 
 beforeAll(async () => {
   await platform.createTopics();
   databaseUrl = await createDatabase(id);
-  redisDir = mkdtempSync(join(tmpdir(), "tributary-redis-"));
-  const port = await freePort();
-  redisUrl = `redis://127.0.0.1:${port}`;
-  await startPrivateRedis(port);
+  privateRedis = await PrivateRedis.start({ appendOnly: true });
+  redisUrl = privateRedis.url;
   const env = {
     TOPIC_PREFIX: prefix,
     STATE_NAMESPACE: namespace,
@@ -72,8 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(services.map((s) => s.stop()));
-  redisProcess?.kill("SIGKILL");
-  rmSync(redisDir, { recursive: true, force: true });
+  await privateRedis?.close();
   await platform.close();
   await dropDatabase(id);
 });
@@ -122,13 +93,13 @@ describe("PingCount fallback and replay", () => {
         describe: () => "sink did not write every ping",
       },
     );
-    redisProcess?.kill("SIGKILL");
+    privateRedis?.kill9();
     await new Promise((r) => setTimeout(r, 200));
     const fromPostgres = await count(range);
     expect(fromPostgres.source).toBe("postgres");
     expect(fromPostgres.total).toBe(String(pings));
     expect(fromPostgres.minutes).toEqual(fromDragonfly.minutes);
-    await startPrivateRedis(Number(new URL(redisUrl).port));
+    await privateRedis?.restart();
     await waitUntil(async () => (await count("{}")).source === "dragonfly", {
       timeoutMs: 15_000,
       describe: () => "dragonfly not back",

@@ -8,6 +8,7 @@ import { runPingLoad } from "../../bench/ping-load.js";
 import { PING_COUNTER, pingCountersKey } from "../../processors/ping-counter/index.js";
 import { offsetField, offsetsKey } from "../../runtime/state/redis-state-store.js";
 import { createDatabase, dropDatabase, queryOne } from "../helpers/databases.js";
+import { PrivateRedis } from "../helpers/private-redis.js";
 import { runCli } from "../helpers/run-command.js";
 import { freePort, ServiceProcess } from "../helpers/service-process.js";
 import { uniqueId } from "../helpers/stack-env.js";
@@ -21,44 +22,15 @@ import { waitUntil } from "../helpers/wait-until.js";
 const id = uniqueId("rediskill");
 const platform = new TestPlatform(`${id}.`);
 let databaseUrl = "";
-let redisProcess: ChildProcess | undefined;
-let redisDir = "";
+let privateRedis: PrivateRedis | undefined;
 let redisPort = 0;
 const services: ServiceProcess[] = [];
-
-async function startRedis(): Promise<void> {
-  redisProcess = spawn(
-    "redis-server",
-    ["--port", String(redisPort), "--bind", "127.0.0.1", "--dir", redisDir, "--save", "", "--appendonly", "no"],
-    { stdio: "ignore" },
-  );
-  const probe = new Redis(redisPort, "127.0.0.1", {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  probe.on("error", () => undefined);
-  await waitUntil(
-    async () => {
-      try {
-        await probe.connect();
-        return (await probe.ping()) === "PONG";
-      } catch {
-        probe.disconnect();
-        return false;
-      }
-    },
-    { timeoutMs: 10_000, describe: () => "test redis did not start" },
-  );
-  probe.disconnect();
-}
 
 beforeAll(async () => {
   await platform.createTopics();
   databaseUrl = await createDatabase(id);
-  redisDir = mkdtempSync(join(tmpdir(), "tributary-redis-chaos-"));
-  redisPort = await freePort();
-  await startRedis();
+  privateRedis = await PrivateRedis.start();
+  redisPort = privateRedis.port;
   const env = {
     TOPIC_PREFIX: `${id}.`,
     STATE_NAMESPACE: `${id}:`,
@@ -104,8 +76,7 @@ async function diagnostics(): Promise<string> {
 
 afterAll(async () => {
   await Promise.all(services.map((s) => s.stop()));
-  redisProcess?.kill("SIGKILL");
-  rmSync(redisDir, { recursive: true, force: true });
+  await privateRedis?.close();
   await platform.close();
   await dropDatabase(id);
 });
@@ -134,7 +105,7 @@ describe("Redis kill -9 under load", () => {
       maxDurationMs: 120_000,
     });
     await new Promise((r) => setTimeout(r, 3_000));
-    redisProcess?.kill("SIGKILL");
+    privateRedis?.kill9();
     const killedAtMs = Date.now();
     const fallback: { total: number; source: string }[] = [];
     while (Date.now() - killedAtMs < 4_000) {
@@ -142,7 +113,7 @@ describe("Redis kill -9 under load", () => {
       fallback.push({ total: Number(c.total ?? 0), source: c.source ?? "?" });
       await new Promise((r) => setTimeout(r, 500));
     }
-    await startRedis();
+    await privateRedis?.restart();
     const result = await load;
     const rows = async () => Number((await queryOne<{ n: string }>(databaseUrl, "SELECT count(*) AS n FROM pings"))?.n);
     await waitUntil(

@@ -60,7 +60,7 @@ describeTimerStore("RedisTimerStore", async () => {
     keys,
     topic: "t",
     close: async () => {
-      await redis.del(keys.offsets, keys.watermarks, keys.timers(0), keys.deadlines(0));
+      await redis.del(keys.offsets, keys.watermarks, ...keys.timerBuckets(0));
     },
   };
 });

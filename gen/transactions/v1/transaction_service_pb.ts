@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file transactions/v1/transaction_service.proto.
  */
 export const file_transactions_v1_transaction_service: GenFile = /*@__PURE__*/
-  fileDesc("Cil0cmFuc2FjdGlvbnMvdjEvdHJhbnNhY3Rpb25fc2VydmljZS5wcm90bxIPdHJhbnNhY3Rpb25zLnYxIsEBCgxTdGFydFJlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJEhgKEHRyYW5zYWN0aW9uX3R5cGUYAiABKAkSFgoOdHJhbnNhY3Rpb25faWQYAyABKAkSFwoPY2FsbGJhY2tfdGFyZ2V0GAQgASgJEhYKDHBheWxvYWRfanNvbhgFIAEoCUgAEhcKDXBheWxvYWRfYnl0ZXMYBiABKAxIABIXCg90aW1lb3V0X3NlY29uZHMYByABKAVCCQoHcGF5bG9hZCI8Cg1TdGFydFJlc3BvbnNlEhYKDnRyYW5zYWN0aW9uX2lkGAEgASgJEhMKC2RlYWRsaW5lX21zGAIgASgDIiUKC1N0b3BSZXF1ZXN0EhYKDnRyYW5zYWN0aW9uX2lkGAEgASgJIiYKDFN0b3BSZXNwb25zZRIWCg50cmFuc2FjdGlvbl9pZBgBIAEoCSInChJMaXN0UGVuZGluZ1JlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJIl4KE0xpc3RQZW5kaW5nUmVzcG9uc2USNAoHcGVuZGluZxgBIAMoCzIjLnRyYW5zYWN0aW9ucy52MS5UcmFuc2FjdGlvblN0YXJ0ZWQSEQoJY2F1Z2h0X3VwGAIgASgIIhMKEU9uVGltZW91dFJlc3BvbnNlMvsBChJUcmFuc2FjdGlvblNlcnZpY2USRgoFU3RhcnQSHS50cmFuc2FjdGlvbnMudjEuU3RhcnRSZXF1ZXN0Gh4udHJhbnNhY3Rpb25zLnYxLlN0YXJ0UmVzcG9uc2USQwoEU3RvcBIcLnRyYW5zYWN0aW9ucy52MS5TdG9wUmVxdWVzdBodLnRyYW5zYWN0aW9ucy52MS5TdG9wUmVzcG9uc2USWAoLTGlzdFBlbmRpbmcSIy50cmFuc2FjdGlvbnMudjEuTGlzdFBlbmRpbmdSZXF1ZXN0GiQudHJhbnNhY3Rpb25zLnYxLkxpc3RQZW5kaW5nUmVzcG9uc2UyaAoPQ2FsbGJhY2tTZXJ2aWNlElUKCU9uVGltZW91dBIkLnRyYW5zYWN0aW9ucy52MS5UcmFuc2FjdGlvblRpbWVkT3V0GiIudHJhbnNhY3Rpb25zLnYxLk9uVGltZW91dFJlc3BvbnNlYgZwcm90bzM", [file_transactions_v1_transaction_event]);
+  fileDesc("Cil0cmFuc2FjdGlvbnMvdjEvdHJhbnNhY3Rpb25fc2VydmljZS5wcm90bxIPdHJhbnNhY3Rpb25zLnYxIsEBCgxTdGFydFJlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJEhgKEHRyYW5zYWN0aW9uX3R5cGUYAiABKAkSFgoOdHJhbnNhY3Rpb25faWQYAyABKAkSFwoPY2FsbGJhY2tfdGFyZ2V0GAQgASgJEhYKDHBheWxvYWRfanNvbhgFIAEoCUgAEhcKDXBheWxvYWRfYnl0ZXMYBiABKAxIABIXCg90aW1lb3V0X3NlY29uZHMYByABKAVCCQoHcGF5bG9hZCI8Cg1TdGFydFJlc3BvbnNlEhYKDnRyYW5zYWN0aW9uX2lkGAEgASgJEhMKC2RlYWRsaW5lX21zGAIgASgDIiUKC1N0b3BSZXF1ZXN0EhYKDnRyYW5zYWN0aW9uX2lkGAEgASgJIiYKDFN0b3BSZXNwb25zZRIWCg50cmFuc2FjdGlvbl9pZBgBIAEoCSJOChJMaXN0UGVuZGluZ1JlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIosBChNMaXN0UGVuZGluZ1Jlc3BvbnNlEjQKB3BlbmRpbmcYASADKAsyIy50cmFuc2FjdGlvbnMudjEuVHJhbnNhY3Rpb25TdGFydGVkEhEKCWNhdWdodF91cBgCIAEoCBIXCg9uZXh0X3BhZ2VfdG9rZW4YAyABKAkSEgoKdG90YWxfc2l6ZRgEIAEoBSITChFPblRpbWVvdXRSZXNwb25zZTL7AQoSVHJhbnNhY3Rpb25TZXJ2aWNlEkYKBVN0YXJ0Eh0udHJhbnNhY3Rpb25zLnYxLlN0YXJ0UmVxdWVzdBoeLnRyYW5zYWN0aW9ucy52MS5TdGFydFJlc3BvbnNlEkMKBFN0b3ASHC50cmFuc2FjdGlvbnMudjEuU3RvcFJlcXVlc3QaHS50cmFuc2FjdGlvbnMudjEuU3RvcFJlc3BvbnNlElgKC0xpc3RQZW5kaW5nEiMudHJhbnNhY3Rpb25zLnYxLkxpc3RQZW5kaW5nUmVxdWVzdBokLnRyYW5zYWN0aW9ucy52MS5MaXN0UGVuZGluZ1Jlc3BvbnNlMmgKD0NhbGxiYWNrU2VydmljZRJVCglPblRpbWVvdXQSJC50cmFuc2FjdGlvbnMudjEuVHJhbnNhY3Rpb25UaW1lZE91dBoiLnRyYW5zYWN0aW9ucy52MS5PblRpbWVvdXRSZXNwb25zZWIGcHJvdG8z", [file_transactions_v1_transaction_event]);
 
 /**
  * @generated from message transactions.v1.StartRequest
@@ -135,6 +135,10 @@ export const StopResponseSchema: GenMessage<StopResponse> = /*@__PURE__*/
   messageDesc(file_transactions_v1_transaction_service, 3);
 
 /**
+ * Pages (AIP-158): a client's pending transactions in transaction id order, page by page. A caller
+ * that sends no page_size gets the default page (1,000); it must follow next_page_token to read
+ * the rest. A page also stops early, before page_size, once it holds about 3 MiB of Starts.
+ *
  * @generated from message transactions.v1.ListPendingRequest
  */
 export type ListPendingRequest = Message<"transactions.v1.ListPendingRequest"> & {
@@ -142,6 +146,20 @@ export type ListPendingRequest = Message<"transactions.v1.ListPendingRequest"> &
    * @generated from field: string client_id = 1;
    */
   clientId: string;
+
+  /**
+   * Most transactions in the answer: 0 means the default (1,000); larger than 5,000 means 5,000.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token of the previous answer (same client_id); empty for the first page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
 };
 
 /**
@@ -167,6 +185,21 @@ export type ListPendingResponse = Message<"transactions.v1.ListPendingResponse">
    * @generated from field: bool caught_up = 2;
    */
   caughtUp: boolean;
+
+  /**
+   * Token of the next page; empty on the last page. Stable while transactions come and go: a
+   * transaction pending through the whole listing is returned exactly once.
+   *
+   * @generated from field: string next_page_token = 3;
+   */
+  nextPageToken: string;
+
+  /**
+   * Transactions of the client pending at this call (all pages).
+   *
+   * @generated from field: int32 total_size = 4;
+   */
+  totalSize: number;
 };
 
 /**

@@ -7,6 +7,7 @@ import { projectionTask } from "../projection-task.js";
 import { InMemoryLog } from "../testing/in-memory-log.js";
 import { InMemoryOffsetStore } from "../testing/in-memory-store.js";
 import { TaskDriver } from "../testing/task-driver.js";
+import { STORE_CHECK_INTERVAL_MS } from "./task-runner.js";
 
 const TOPIC = "pings";
 
@@ -183,6 +184,70 @@ describe("partition-task core (projection strategy)", () => {
     expect(await store.readNext(TOPIC, 0)).toBe(6);
     expect(await store.readNext(TOPIC, 1)).toBe(6);
     expect(total()).toBe(12);
+  });
+
+  it("rebuilds an idle partition whose store lost everything, without waiting for a new record", async () => {
+    // Redis kill -9 with no persistence, restarted empty, after all traffic ended: no partition
+    // commits again, so no compare-and-set ever fails; the periodic store check must find out.
+    const { driver, store, counts, total } = setup({ flushEveryRecords: 1_000 });
+    for (let i = 0; i < 10; i++) driver.append(i % 2, `k${i % 3}`, ping(`k${i % 3}`));
+    const a = driver.start();
+    await driver.assign(a, [0, 1]);
+    await driver.drain(a);
+    await a.runner.flush();
+    expect(total()).toBe(10);
+    const before = new Map(counts);
+    // While the store holds what was committed, checks change nothing: one read per check.
+    const reads = store.positionReads;
+    await driver.advance(a, 2 * STORE_CHECK_INTERVAL_MS);
+    expect(store.positionReads - reads).toBe(2);
+    expect(a.consumer.seeks).toEqual([]);
+    store.offsets.clear();
+    counts.clear();
+    await driver.advance(a, STORE_CHECK_INTERVAL_MS);
+    expect([...a.consumer.seeks].sort((x, y) => x.partition - y.partition)).toEqual([
+      { partition: 0, offset: 0 },
+      { partition: 1, offset: 0 },
+    ]);
+    await driver.drain(a);
+    await driver.advance(a, 1_100);
+    expect(total()).toBe(10);
+    expect(counts).toEqual(before);
+    expect(await store.readNext(TOPIC, 0)).toBe(5);
+    expect(await store.readNext(TOPIC, 1)).toBe(5);
+    // Rebuilt once: later checks find the store as committed again.
+    await driver.advance(a, 2 * STORE_CHECK_INTERVAL_MS);
+    expect(a.consumer.seeks).toHaveLength(2);
+    await a.runner.stop();
+    expect(total()).toBe(10);
+  });
+
+  it("reopens an idle partition another owner committed, and leaves one with uncommitted records to its commit", async () => {
+    const { driver, store, total } = setup({ flushEveryRecords: 1_000 });
+    for (let i = 0; i < 6; i++) driver.append(i % 2, "k", ping("k"));
+    const a = driver.start();
+    await driver.assign(a, [0, 1]);
+    await driver.drain(a);
+    await a.runner.flush();
+    // A second owner (a's rebalance not seen yet) commits both partitions further.
+    driver.append(0, "k", ping("k"));
+    driver.append(1, "k", ping("k"));
+    const b = driver.start();
+    await driver.assign(b, [0, 1]);
+    await driver.drain(b);
+    await b.runner.flush();
+    expect(total()).toBe(8);
+    // a reads partition 1's new record (uncommitted: left to the CAS), partition 0 is idle.
+    await driver.poll(a);
+    const reads = store.positionReads;
+    a.consumer.seeks = [];
+    await driver.advance(a, STORE_CHECK_INTERVAL_MS);
+    expect(store.positionReads).toBe(reads + 1);
+    expect(a.consumer.seeks.filter((s) => s.partition === 0)).toEqual([{ partition: 0, offset: 4 }]);
+    expect(a.runner.positions().get(0)).toBe(4);
+    // Partition 1's commit (the flush interval) conflicts and reloads as before; nothing doubles.
+    expect(a.consumer.seeks.filter((s) => s.partition === 1)).toEqual([{ partition: 1, offset: 4 }]);
+    expect(total()).toBe(8);
   });
 
   it("flushes on the interval when fewer records than flushEveryRecords arrived, and on shutdown", async () => {

@@ -55,6 +55,16 @@ export interface PartitionProgress {
 /** How often end offsets are refreshed for the lag metrics when the strategy does not need them each tick. */
 const END_OFFSETS_REFRESH_MS = 2_000;
 
+/**
+ * How often the tick compares the offsets the store holds for partitions with nothing uncommitted
+ * with what this runner committed there (one read per runner, not per partition). Only a commit's
+ * compare-and-set noticed a store that lost everything (Redis restarted empty, no persistence) or
+ * a partition moved by another owner, and an idle partition never commits: its state stayed
+ * missing until its next record. 5 s: a lost store is rebuilt within seconds of coming back, at
+ * one small read per processor every 5 s.
+ */
+export const STORE_CHECK_INTERVAL_MS = 5_000;
+
 /** The core's bookkeeping of one open partition. */
 interface Slot<S> {
   readonly partition: number;
@@ -97,6 +107,7 @@ export class TaskRunner<M extends Message, S, C> {
   #lastCommitAtMs: number;
   #ends: readonly PartitionOffsets[] = [];
   #endsReadAtMs = Number.NEGATIVE_INFINITY;
+  #storeCheckedAtMs: number;
   /** Traceparents applied since the last commit (tracing on only): the commit span's parent and links. */
   #traced: string[] = [];
 
@@ -105,6 +116,8 @@ export class TaskRunner<M extends Message, S, C> {
     this.#task = options.task;
     this.#clock = options.clock ?? systemClock;
     this.#lastCommitAtMs = this.#clock.now();
+    // Partitions opened at start have just read the store: the first check is one interval later.
+    this.#storeCheckedAtMs = this.#lastCommitAtMs;
     this.#m = options.metrics && taskMetrics(options.metrics);
     this.#ctx = {
       clock: this.#clock,
@@ -300,6 +313,7 @@ export class TaskRunner<M extends Message, S, C> {
     for (const p of this.#assigned) {
       if (!this.#slots.has(p)) await this.#open(p);
     }
+    await this.#checkStore();
     let urgent = false;
     if (this.#slots.size > 0) {
       // The clock is read before the end offsets: every record appended before this instant is
@@ -325,6 +339,40 @@ export class TaskRunner<M extends Message, S, C> {
     // Half a tick of slack: a flush interval equal to the tick interval commits on every tick.
     const dueAtMs = this.#lastCommitAtMs + this.#o.flushIntervalMs - this.#o.tickIntervalMs / 2;
     if (urgent || this.#clock.now() >= dueAtMs || this.#idleFlushDue()) await this.#commit();
+  }
+
+  /**
+   * Every STORE_CHECK_INTERVAL_MS: reopens each partition with nothing uncommitted whose stored
+   * offset is no longer the one this runner committed (the store lost it, or another owner moved
+   * it), as a commit conflict would. Runs under the mutex, so never beside a commit of this runner.
+   * Partitions with uncommitted records are left to their next commit's compare-and-set.
+   */
+  async #checkStore(): Promise<void> {
+    const nowMs = this.#clock.now();
+    if (nowMs - this.#storeCheckedAtMs < STORE_CHECK_INTERVAL_MS) return;
+    this.#storeCheckedAtMs = nowMs;
+    const idle = [...this.#slots.values()].filter((s) => s.records === 0);
+    if (idle.length === 0) return;
+    let stored: ReadonlyMap<number, number>;
+    try {
+      stored = await this.#task.store.readPositions(
+        this.#o.topic,
+        idle.map((s) => s.partition),
+      );
+    } catch (err) {
+      // The store is down: the check runs again next interval; the strategy's tick goes on.
+      this.#warn(err, "reading the stored offsets failed; the next check retries");
+      return;
+    }
+    for (const slot of idle) {
+      const storedNext = stored.get(slot.partition) ?? null;
+      if (storedNext === slot.storedNext || this.#slots.get(slot.partition) !== slot) continue;
+      this.#o.log.warn(
+        { partition: slot.partition, storedNext, committedNext: slot.storedNext },
+        "stored offsets changed under an idle partition (store lost, or another owner committed)",
+      );
+      await this.#reopen(slot.partition, "stored offsets are not the ones committed");
+    }
   }
 
   /** flushIdleMs has passed since the last commit and a partition holding uncommitted records is caught up. */

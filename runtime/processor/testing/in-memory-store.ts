@@ -12,6 +12,8 @@ export class InMemoryOffsetStore<B> implements OffsetSafeStore<B> {
   /** Commits that throw without writing (the next N): a store outage. */
   failNextCommits = 0;
   commits = 0;
+  /** readPositions calls (specs check the core reads once per check, not per partition). */
+  positionReads = 0;
 
   constructor(apply: (chunks: readonly PartitionChunk<B>[]) => void) {
     this.#apply = apply;
@@ -19,6 +21,16 @@ export class InMemoryOffsetStore<B> implements OffsetSafeStore<B> {
 
   async readNext(topic: string, partition: number): Promise<number | null> {
     return this.offsets.get(`${topic}:${partition}`) ?? null;
+  }
+
+  async readPositions(topic: string, partitions: readonly number[]): Promise<ReadonlyMap<number, number>> {
+    const positions = new Map<number, number>();
+    for (const p of partitions) {
+      const next = this.offsets.get(`${topic}:${p}`);
+      if (next !== undefined) positions.set(p, next);
+    }
+    this.positionReads += 1;
+    return positions;
   }
 
   async commit(chunks: readonly PartitionChunk<B>[]): Promise<OffsetConflict[]> {

@@ -20,20 +20,34 @@ export class InMemoryTimerStore implements TimerStore {
     return this.offsets.readNext(topic, partition);
   }
 
+  readPositions(topic: string, partitions: readonly number[]): Promise<ReadonlyMap<number, number>> {
+    return this.offsets.readPositions(topic, partitions);
+  }
+
   commit(chunks: readonly PartitionChunk<TimerChanges>[]): Promise<OffsetConflict[]> {
     return this.offsets.commit(chunks);
   }
 
+  /** Every stored timer of a partition, key → encoded value, across its buckets. */
+  timers(partition: number): Map<string, string> {
+    const all = new Map<string, string>();
+    for (const bucket of this.#keys.timerBuckets(partition)) {
+      for (const [key, encoded] of this.kv.hashes.get(bucket) ?? []) all.set(key, encoded);
+    }
+    return all;
+  }
+
   async load(partition: number): Promise<TimerSnapshot> {
-    const values = this.kv.hashes.get(this.#keys.timers(partition)) ?? new Map<string, string>();
     const watermark = this.kv.hget(this.#keys.watermarks, String(partition));
+    const legacyKey = this.#keys.legacyTimers?.(partition);
+    const legacy = [...((legacyKey === undefined ? undefined : this.kv.hashes.get(legacyKey)) ?? [])].map(
+      ([key, encoded]) => ({ key, encoded }),
+    );
     return {
       storedNext: await this.offsets.readNext(this.#topic, partition),
       maxEventMs: watermark === null ? null : Number(watermark),
-      entries: this.kv.zrange(this.#keys.deadlines(partition)).flatMap(([key, deadlineMs]) => {
-        const encoded = values.get(key);
-        return encoded === undefined ? [] : [{ key, encoded, deadlineMs }];
-      }),
+      entries: [...this.timers(partition)].map(([key, encoded]) => ({ key, encoded })),
+      ...(legacy.length === 0 ? {} : { legacy }),
     };
   }
 }
