@@ -114,9 +114,12 @@ start_redis() {
   is_running redis && return 0
   require_free_port redis "$REDIS_PORT"
   mkdir -p "$STACK_DATA_DIR/redis"
-  # AOF on, fsync every second: a restart keeps state, as Dragonfly snapshots would.
+  # AOF on, fsync every second: a restart keeps state, as Dragonfly snapshots would. The listpack
+  # limits keep the timer's bucketed pending hashes (≤ 512 entries of ≤ 256 B) in the compact
+  # encoding (≈ 200 B per pending transaction at 1M instead of ≈ 480 B; BENCHMARKS.md).
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$STACK_DATA_DIR/redis" \
     --appendonly yes --appendfsync everysec --save "" --daemonize yes \
+    --hash-max-listpack-entries 512 --hash-max-listpack-value 256 \
     --pidfile "$(pid_file redis)" --logfile "$STACK_LOG_DIR/redis.log"
   sleep 0.2
   wait_for redis 30 redis_ok
