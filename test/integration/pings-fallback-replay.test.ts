@@ -1,7 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPingLoad } from "../../bench/ping-load.js";
@@ -9,7 +5,7 @@ import { pingCountersKey } from "../../processors/ping-counter/index.js";
 import { createDatabase, dropDatabase, queryOne } from "../helpers/databases.js";
 import { PrivateRedis } from "../helpers/private-redis.js";
 import { runCli } from "../helpers/run-command.js";
-import { freePort, ServiceProcess } from "../helpers/service-process.js";
+import { ServiceProcess } from "../helpers/service-process.js";
 import { uniqueId } from "../helpers/stack-env.js";
 import { TestPlatform } from "../helpers/test-platform.js";
 import { waitUntil } from "../helpers/wait-until.js";
